@@ -1,0 +1,155 @@
+/**
+ * A Hydra application (Hydra's `Hydra` class): composes configs for a search path and config name, and
+ * runs a task once (RUN) or as a sweep (MULTIRUN) through the configured sweeper and launcher.
+ */
+import { type ComposedNodes, composeNodes } from "../compose/compose.js";
+import type { RunMode } from "../compose/config-loader.js";
+import type { ConfigRepository } from "../compose/repository.js";
+import type { ListNode, ValueNode } from "../omegaconf/index.js";
+import { select } from "../omegaconf/index.js";
+import "./basic-sweeper.js";
+import { getLogger } from "./logger.js";
+import { createLauncher, createSweeper, type HydraContext } from "./plugins.js";
+import { configureHydraLogging, type JobReturn, plainAt, runJob, type TaskFunction } from "./run-job.js";
+
+/** Where an app's configs are and what it is called. */
+export interface AppOptions {
+  configDir?: string | null;
+  extraConfigDir?: string | null;
+  configName: string | null;
+  /** `hydra.job.name` (Hydra: the script name; Kiln: the command, e.g. `train`). */
+  appName: string;
+  warn?: (message: string) => void;
+}
+
+/** Options of one composition through the app. */
+export interface AppComposeOptions {
+  overrides: string[];
+  mode: RunMode;
+  validateSweeps?: boolean;
+  /** Configure logging from `hydra.hydra_logging`. */
+  withLogConfiguration?: boolean;
+  configName?: string | null;
+}
+
+/** The result of a sweep. */
+export interface MultirunResult {
+  returns: JobReturn[][];
+  jobs: JobReturn[];
+  failed: JobReturn[];
+  sweepDir: string;
+}
+
+/** Composes, runs and sweeps one config tree. */
+export class HydraApp {
+  constructor(readonly opts: AppOptions) {}
+
+  /** The full composition (task + hydra) with the defaults list and repository. */
+  composeConfig(o: AppComposeOptions): ComposedNodes {
+    const composed = composeNodes({
+      configDir: this.opts.configDir,
+      extraConfigDir: this.opts.extraConfigDir,
+      configName: o.configName === undefined ? this.opts.configName : o.configName,
+      overrides: o.overrides,
+      returnHydraConfig: true,
+      jobName: this.opts.appName,
+      mode: o.mode,
+      validateSweeps: o.validateSweeps,
+      warn: this.opts.warn,
+    });
+    this.lastRepo = composed.repo;
+    if (o.withLogConfiguration) configureHydraLogging(composed.cfg);
+    return composed;
+  }
+
+  /** `hydra.mode` as the config sets it (null when unset or when composition fails). */
+  getMode(overrides: string[]): RunMode | null {
+    try {
+      const c = this.composeConfig({ overrides, mode: "MULTIRUN", validateSweeps: false });
+      const m = select(c.cfg, "hydra.mode", { default: null });
+      return m === "RUN" || m === "MULTIRUN" ? m : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Runs the task once in `hydra.run.dir`. */
+  async run(task: TaskFunction, overrides: string[]): Promise<JobReturn> {
+    const { cfg } = this.composeConfig({ overrides, mode: "RUN", withLogConfiguration: true });
+    return runJob({ config: cfg, task, jobDirKey: "hydra.run.dir", jobSubdirKey: null });
+  }
+
+  /** The context handed to sweepers and launchers. */
+  context(): HydraContext {
+    const ctx: HydraContext = {
+      loadSweepConfig: (master, overrides) => {
+        const hydraOverrides = (select(master, "hydra.overrides.hydra") as ListNode).items.map((i) =>
+          String((i as ValueNode).value),
+        );
+        const configName = select(master, "hydra.job.config_name", { default: null });
+        return this.composeConfig({
+          overrides: [...hydraOverrides, ...overrides],
+          mode: "RUN",
+          configName: typeof configName === "string" ? configName : null,
+        }).cfg;
+      },
+      groupOptions: (group) => this.repo().groupOptions(group, "config"),
+      groupExists: (group) => this.repo().groupExists(group),
+    };
+    return ctx;
+  }
+
+  private lastRepo: ConfigRepository | null = null;
+  private repo(): ConfigRepository {
+    if (!this.lastRepo) throw new Error("HydraApp: compose a config before asking for group options");
+    return this.lastRepo;
+  }
+
+  /** Runs a sweep: the configured sweeper expands the overrides, the launcher runs the jobs. */
+  async multirun(task: TaskFunction, overrides: string[], failFast = false): Promise<MultirunResult> {
+    const { cfg } = this.composeConfig({ overrides, mode: "MULTIRUN", withLogConfiguration: true });
+    const sweeperConf = plainAt(cfg, "hydra.sweeper") as Record<string, unknown>;
+    if (failFast) sweeperConf.fail_fast = true;
+    const sweeper = createSweeper(sweeperConf);
+    const launcher = createLauncher(plainAt(cfg, "hydra.launcher") as Record<string, unknown>);
+    const context = this.context();
+    launcher.setup({ config: cfg, context, task });
+    sweeper.setup({ config: cfg, context, task, launcher });
+    const taskOverrides = (select(cfg, "hydra.overrides.task") as ListNode).items.map((i) =>
+      String((i as ValueNode).value),
+    );
+    const returns = await sweeper.sweep(taskOverrides);
+    configureHydraLogging(cfg);
+    const jobs = returns.flat();
+    const result = {
+      returns,
+      jobs,
+      failed: jobs.filter((j) => j.status === "FAILED"),
+      sweepDir: String(select(cfg, "hydra.sweep.dir")),
+    };
+    logSummary(result);
+    return result;
+  }
+}
+
+function logSummary(r: MultirunResult): void {
+  const log = getLogger("hydra");
+  log.info(
+    `Sweep summary: ${r.jobs.length - r.failed.length} of ${r.jobs.length} jobs completed (${r.sweepDir})`,
+  );
+  for (const j of r.jobs) {
+    const what =
+      j.status === "FAILED" ? `FAILED: ${firstLine(j.error)}` : `COMPLETED${showValue(j.returnValue)}`;
+    log.info(`\t#${j.num ?? "?"} : ${j.overrides.join(" ")} -> ${what}`);
+  }
+}
+
+function firstLine(e: unknown): string {
+  return e instanceof Error ? e.message.split("\n")[0] : String(e);
+}
+
+function showValue(v: unknown): string {
+  if (v === undefined || v === null) return "";
+  if (typeof v === "number" || typeof v === "string" || typeof v === "boolean") return ` (returned ${v})`;
+  return "";
+}

@@ -1,0 +1,67 @@
+/**
+ * The sweeper and launcher plug-in points (Hydra's Sweeper / Launcher plugins). A sweeper turns the
+ * command line into batches of per-job overrides; a launcher runs a batch. Later issues add a TPE
+ * sweeper and a parallel launcher by implementing these interfaces and registering them by name.
+ */
+import type { DictNode } from "../omegaconf/index.js";
+import type { JobReturn, TaskFunction } from "./run-job.js";
+
+/** What plug-ins may use of the running app. */
+export interface HydraContext {
+  /** Composes one job's full config from the master config and the job's overrides (RUN mode). */
+  loadSweepConfig(master: DictNode, overrides: string[]): DictNode;
+  /** Options of a config group (for `glob()` sweeps). */
+  groupOptions(group: string): string[];
+  /** True when `name` is a config group. */
+  groupExists(name: string): boolean;
+}
+
+/** Runs batches of jobs. */
+export interface Launcher {
+  setup(args: { config: DictNode; context: HydraContext; task: TaskFunction }): void;
+  /** Runs the jobs (each a list of overrides), numbering them from `initialJobIdx`. */
+  launch(jobOverrides: string[][], initialJobIdx: number): Promise<JobReturn[]>;
+}
+
+/** Turns the sweep arguments into jobs and hands them to a launcher. */
+export interface Sweeper {
+  setup(args: { config: DictNode; context: HydraContext; task: TaskFunction; launcher: Launcher }): void;
+  /** Runs the whole sweep; returns the results per batch. */
+  sweep(taskOverrides: string[]): Promise<JobReturn[][]>;
+}
+
+type Factory<T> = (conf: Record<string, unknown>) => T;
+
+const sweepers = new Map<string, Factory<Sweeper>>();
+const launchers = new Map<string, Factory<Launcher>>();
+
+/** Registers a sweeper under the `_target_` names that select it in `hydra.sweeper`. */
+export function registerSweeper(targets: string[], factory: Factory<Sweeper>): void {
+  for (const t of targets) sweepers.set(t, factory);
+}
+
+/** Registers a launcher under the `_target_` names that select it in `hydra.launcher`. */
+export function registerLauncher(targets: string[], factory: Factory<Launcher>): void {
+  for (const t of targets) launchers.set(t, factory);
+}
+
+function create<T>(kind: string, registry: Map<string, Factory<T>>, conf: Record<string, unknown>): T {
+  const target = String(conf._target_ ?? "");
+  const factory = registry.get(target);
+  if (!factory) {
+    throw new Error(
+      `Unknown ${kind} '${target}' (hydra.${kind}._target_). Registered: ${[...registry.keys()].sort().join(", ")}`,
+    );
+  }
+  return factory(conf);
+}
+
+/** Instantiates the sweeper that `hydra.sweeper` selects. */
+export function createSweeper(conf: Record<string, unknown>): Sweeper {
+  return create("sweeper", sweepers, conf);
+}
+
+/** Instantiates the launcher that `hydra.launcher` selects. */
+export function createLauncher(conf: Record<string, unknown>): Launcher {
+  return create("launcher", launchers, conf);
+}
