@@ -1,0 +1,104 @@
+/**
+ * CSVLogger: Lightning's layout and formats. `save_dir/name/version_N/metrics.csv` (CRLF, sorted header,
+ * one row per logMetrics call) and `hparams.yaml`.
+ */
+
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { CsvExperimentWriter } from "./csv-writer.js";
+import { nextVersion, versionFolder } from "./files.js";
+import { type FinalizeStatus, type Hyperparameters, Logger } from "./logger.js";
+import { addPrefix, convertParams } from "./params.js";
+
+/** CSVLogger's options (Lightning's names and defaults). */
+export interface CSVLoggerOptions {
+  save_dir: string;
+  /** Experiment folder under save_dir (default "lightning_logs"; "" or null for none). */
+  name?: string | null;
+  /** An int gives `version_N`; a string is the folder name; default: the next free N. */
+  version?: number | string | null;
+  /** Prepended to every metric name, joined with `-`. */
+  prefix?: string;
+  /** Write buffered rows every this many steps (and at save/finalize). Default 100. */
+  flush_logs_every_n_steps?: number;
+}
+
+/** Logs to a CSV file, as lightning.pytorch.loggers.CSVLogger. */
+export class CSVLogger extends Logger {
+  static readonly LOGGER_JOIN_CHAR = "-";
+  private readonly _saveDir: string;
+  private readonly _name: string;
+  private _version: number | string | undefined;
+  private readonly prefix: string;
+  private readonly flushEveryNSteps: number;
+  private _experiment: CsvExperimentWriter | undefined;
+
+  constructor(options: CSVLoggerOptions) {
+    super();
+    if (!options || typeof options.save_dir !== "string") {
+      throw new TypeError("CSVLogger: `save_dir` is required (the folder that holds `<name>/version_N`).");
+    }
+    this._saveDir = options.save_dir;
+    this._name = options.name === undefined ? "lightning_logs" : (options.name ?? "");
+    this._version = options.version ?? undefined;
+    this.prefix = options.prefix ?? "";
+    this.flushEveryNSteps = options.flush_logs_every_n_steps ?? 100;
+    if (!Number.isInteger(this.flushEveryNSteps) || this.flushEveryNSteps < 1) {
+      throw new RangeError(
+        `CSVLogger: flush_logs_every_n_steps must be a positive int, got ${this.flushEveryNSteps}`,
+      );
+    }
+  }
+
+  get name(): string {
+    return this._name;
+  }
+  /** The version, chosen on first use as the next free `version_N` in rootDir. */
+  get version(): number | string {
+    this._version ??= nextVersion(this.rootDir);
+    return this._version;
+  }
+  override get saveDir(): string {
+    return this._saveDir;
+  }
+  override get rootDir(): string {
+    return join(this._saveDir, this._name);
+  }
+  override get logDir(): string {
+    return join(this.rootDir, versionFolder(this.version));
+  }
+
+  /** The CSV writer; created (with its folder) on first use. */
+  get experiment(): CsvExperimentWriter {
+    if (this._experiment) return this._experiment;
+    mkdirSync(this.rootDir, { recursive: true });
+    this._experiment = new CsvExperimentWriter(this.logDir);
+    return this._experiment;
+  }
+
+  /** Merges the hyperparameters into hparams.yaml (metrics are not recorded by the CSV logger). */
+  logHyperparams(params: Hyperparameters | null | undefined): void {
+    this.experiment.logHparams(convertParams(params));
+  }
+
+  /** Buffers one row; without a step, the number of buffered rows is used, as in Lightning. */
+  logMetrics(metrics: Record<string, number>, step?: number): void {
+    const prefixed = addPrefix(metrics, this.prefix, CSVLogger.LOGGER_JOIN_CHAR);
+    // JS numbers do not say int or float: the counters the Trainer adds are ints, logged values are floats.
+    const intKeys = new Set(Object.keys(addPrefix({ epoch: 0 }, this.prefix, CSVLogger.LOGGER_JOIN_CHAR)));
+    const at = step ?? this.experiment.metrics.length;
+    this.experiment.logMetrics(prefixed, at, intKeys);
+    if ((at + 1) % this.flushEveryNSteps === 0) this.save();
+  }
+
+  /** Writes the buffered rows to metrics.csv. */
+  override save(): void {
+    this.experiment.save();
+  }
+
+  /** Writes what is left; nothing to do when nothing was ever logged. */
+  override finalize(_status: FinalizeStatus): void {
+    if (this._experiment === undefined) return;
+    this.save();
+  }
+}
