@@ -1,0 +1,41 @@
+// The public torch namespace: `import { torch } from "kiln"`. Loading this module does not load libtorch;
+// the addon loads on the first tensor operation.
+
+export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from "./autograd.js";
+export type { NestedArray } from "./convert.js";
+export * from "./creation.js";
+export type { Device, DType, TensorOptions } from "./dtype.js";
+export {
+  bfloat16,
+  bool,
+  double,
+  float,
+  float16,
+  float32,
+  float64,
+  half,
+  int32,
+  int64,
+  isFloatingDtype,
+  long,
+  uint8,
+} from "./dtype.js";
+export { TorchError } from "./errors.js";
+export type { NativeTypedArray, Scalar } from "./native.js";
+// Op families: each file adds its functions here and its methods to Tensor (see native/README.md).
+export * from "./ops/math.js";
+export * from "./ops/nn.js";
+export * from "./ops/reduce.js";
+export * from "./ops/shape.js";
+export {
+  buildInfo,
+  cuda,
+  getNumInteropThreads,
+  getNumThreads,
+  manualSeed,
+  memoryStats,
+  setNumInteropThreads,
+  setNumThreads,
+} from "./runtime.js";
+export { keep, tidy } from "./scope.js";
+export { Tensor, type TensorLike } from "./tensor.js";

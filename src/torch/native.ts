@@ -1,0 +1,126 @@
+// The only importer of the native addon. It is loaded lazily, on first use, so that importing the config layer
+// (or `--help`) never maps the 400 MB libtorch (DESIGN.md §2).
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import type { DType } from "./dtype.js";
+import { TorchError } from "./errors.js";
+
+declare const handleBrand: unique symbol;
+/** Opaque reference to a native tensor (a JS external owning one at::Tensor). */
+export type Handle = { readonly [handleBrand]: true };
+/** A JS value the native layer reads as a Python scalar (integral numbers act as ints). */
+export type Scalar = number | boolean | bigint;
+/** A JS typed array the native layer can copy from or into. */
+export type NativeTypedArray =
+  | Float32Array
+  | Float64Array
+  | Int32Array
+  | Int16Array
+  | Int8Array
+  | Uint8Array
+  | BigInt64Array;
+
+/**
+ * The addon's functions. Op families extend it with module augmentation in their own files:
+ * `declare module "../native.js" { interface NativeAddon { add(a: Handle, b: Handle | Scalar): Handle } }`.
+ */
+export interface NativeAddon {
+  init(errorClass: typeof TorchError): void;
+  dispose(h: Handle): void;
+  isDisposed(h: Handle): boolean;
+  stats(): { liveTensors: number; nativeBytes: number };
+
+  fromTypedArray(data: NativeTypedArray, shape: number[], dtype?: DType, device?: string): Handle;
+  fromTypedArrayShared(data: NativeTypedArray, shape: number[]): Handle;
+  toTypedArray(h: Handle): NativeTypedArray;
+  item(h: Handle): number | boolean;
+  shape(h: Handle): number[];
+  dtype(h: Handle): DType;
+  device(h: Handle): string;
+  numel(h: Handle): number;
+  dim(h: Handle): number;
+  to(h: Handle, dtype?: DType, device?: string, copy?: boolean): Handle;
+
+  requiresGrad(h: Handle): boolean;
+  setRequiresGrad(h: Handle, value: boolean): void;
+  isLeaf(h: Handle): boolean;
+  backward(h: Handle, gradient?: Handle, retainGraph?: boolean, createGraph?: boolean): void;
+  grad(h: Handle): Handle | null;
+  setGrad(h: Handle, grad: Handle | null): void;
+  zeroGrad(h: Handle): void;
+  retainGrad(h: Handle): void;
+  detach(h: Handle): Handle;
+  detach_(h: Handle): void;
+  isGradEnabled(): boolean;
+  setGradEnabled(enabled: boolean): boolean;
+
+  zeros(shape: number[], dtype?: DType, device?: string): Handle;
+  ones(shape: number[], dtype?: DType, device?: string): Handle;
+  empty(shape: number[], dtype?: DType, device?: string): Handle;
+  rand(shape: number[], dtype?: DType, device?: string): Handle;
+  randn(shape: number[], dtype?: DType, device?: string): Handle;
+  full(shape: number[], value: Scalar, dtype?: DType, device?: string): Handle;
+  arange(start: number, end: number, step: number, dtype?: DType, device?: string): Handle;
+  linspace(start: number, end: number, steps: number, dtype?: DType, device?: string): Handle;
+  eye(n: number, m?: number, dtype?: DType, device?: string): Handle;
+  randint(low: number, high: number, shape: number[], dtype?: DType, device?: string): Handle;
+  randperm(n: number, dtype?: DType, device?: string): Handle;
+  zerosLike(h: Handle, dtype?: DType, device?: string): Handle;
+  onesLike(h: Handle, dtype?: DType, device?: string): Handle;
+  emptyLike(h: Handle, dtype?: DType, device?: string): Handle;
+  randLike(h: Handle, dtype?: DType, device?: string): Handle;
+  randnLike(h: Handle, dtype?: DType, device?: string): Handle;
+  fullLike(h: Handle, value: Scalar, dtype?: DType, device?: string): Handle;
+  randintLike(h: Handle, low: number, high: number, dtype?: DType, device?: string): Handle;
+
+  manualSeed(seed: number): void;
+  getNumThreads(): number;
+  setNumThreads(n: number): void;
+  getNumInteropThreads(): number;
+  setNumInteropThreads(n: number): void;
+  cudaIsAvailable(): boolean;
+  cudaDeviceCount(): number;
+  cudaSynchronize(index?: number): void;
+  buildInfo(): { torchVersion: string; cuda: boolean };
+}
+
+const addonPath = fileURLToPath(new URL("../../build/Release/kiln_native.node", import.meta.url));
+let addon: NativeAddon | undefined;
+
+/** The loaded addon (loads it on the first call). */
+export function native(): NativeAddon {
+  return addon ?? load();
+}
+
+/** Whether the addon has been loaded yet (tests check that the config layer never loads it). */
+export function isNativeLoaded(): boolean {
+  return addon !== undefined;
+}
+
+function load(): NativeAddon {
+  const path = process.env.KILN_NATIVE_ADDON || addonPath;
+  if (!existsSync(path)) {
+    throw new Error(
+      `Kiln's native addon is not built (${path} is missing): run \`npm install\`, or ` +
+        "`node scripts/fetch-libtorch.mjs && npx cmake-js compile --out build` in the kiln folder",
+    );
+  }
+  const loaded = createRequire(import.meta.url)(path) as NativeAddon;
+  loaded.init(TorchError);
+  applyThreadSetting(loaded);
+  addon = loaded;
+  return loaded;
+}
+
+// KILN_NUM_THREADS pins both libtorch pools; on a shared small machine more threads oversubscribe (DESIGN §12).
+function applyThreadSetting(a: NativeAddon): void {
+  const raw = process.env.KILN_NUM_THREADS;
+  if (raw === undefined || raw === "") return;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new Error(`KILN_NUM_THREADS=${raw} must be a positive integer`);
+  }
+  a.setNumThreads(n);
+  a.setNumInteropThreads(n);
+}

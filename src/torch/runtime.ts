@@ -1,0 +1,57 @@
+// Process-wide settings and queries: seeds, thread pools, CUDA, and the memory counters tests rely on.
+import { native } from "./native.js";
+
+/** Seeds the CPU generator and every CUDA device's. */
+export function manualSeed(seed: number): void {
+  native().manualSeed(seed);
+}
+
+/** Intra-op thread count (parallelism inside one op). */
+export function getNumThreads(): number {
+  return native().getNumThreads();
+}
+
+/** Sets the intra-op thread count. */
+export function setNumThreads(n: number): void {
+  native().setNumThreads(n);
+}
+
+/** Inter-op thread count. */
+export function getNumInteropThreads(): number {
+  return native().getNumInteropThreads();
+}
+
+/** Sets the inter-op thread count: once, before any parallel work (libtorch refuses later calls). */
+export function setNumInteropThreads(n: number): void {
+  native().setNumInteropThreads(n);
+}
+
+/** Live native tensors and the bytes of their storages (a storage shared by views counts once per handle). */
+export function memoryStats(): { liveTensors: number; nativeBytes: number } {
+  return native().stats();
+}
+
+/** The libtorch version the addon was built against, and whether that build has CUDA. */
+export function buildInfo(): { torchVersion: string; cuda: boolean } {
+  return native().buildInfo();
+}
+
+/** CUDA queries (PyTorch's torch.cuda). */
+export const cuda = {
+  /** Whether a CUDA libtorch is loaded and at least one GPU is visible. */
+  isAvailable(): boolean {
+    return native().cudaIsAvailable();
+  },
+  /** Number of visible GPUs (0 without CUDA). */
+  deviceCount(): number {
+    return native().cudaDeviceCount();
+  },
+  /** Waits for all queued work on a GPU (the current one by default). */
+  synchronize(index?: number): void {
+    native().cudaSynchronize(index);
+  },
+  /** Seeds every GPU's generator (manualSeed does it too). */
+  manualSeedAll(seed: number): void {
+    native().manualSeed(seed);
+  },
+};
