@@ -1,0 +1,212 @@
+/**
+ * The two places an MLFlowLogger can write a run: a local file store (synchronous, metrics buffered and
+ * appended in batches) and a tracking server (asynchronous, through the background RestSender).
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { KeyValue, Metric, RunStatusName } from "./entities.js";
+import { FileStore } from "./file-store.js";
+import { RestClient, type RestClientOptions } from "./rest-client.js";
+import {
+  RestSender,
+  readSpool,
+  type RestSender as Sender,
+  type SenderTiming,
+  type SyncReport,
+} from "./rest-sender.js";
+import { RestStore } from "./rest-store.js";
+import type { RunInfo } from "./store-reader.js";
+
+/** What the logger needs to create or resume its run. */
+export interface RunSpec {
+  experimentName: string;
+  artifactLocation?: string | null;
+  runName?: string | null;
+  /** Tags of a new run, mlflow.* context tags included. */
+  tags: KeyValue[];
+  userId: string;
+  /** Resume this run instead of creating one. */
+  runId?: string | null;
+}
+
+/** A run being written, wherever it lives. */
+export interface RunBackend {
+  readonly kind: "file" | "rest";
+  /** The run (undefined for a server run not created yet). */
+  readonly run: RunInfo | undefined;
+  /** Params already stored for a resumed run (so a changed value is caught before it is sent). */
+  readonly existingParams: Record<string, string>;
+  logMetrics(metrics: Metric[]): void;
+  logParams(params: KeyValue[]): void;
+  setTag(tag: KeyValue): void;
+  logArtifact(localPath: string, artifactPath?: string): void;
+  /** Writes buffered metrics when a flush is due (cheap otherwise). */
+  save(force?: boolean): void;
+  /** Writes everything, marks the run with `status`, and reports what could not be delivered. */
+  finish(status: RunStatusName): Promise<SyncReport>;
+  /** Resolves once the run exists (immediately for a file store). */
+  started(): Promise<RunInfo | undefined>;
+}
+
+const DONE: Omit<SyncReport, "requestsSent"> = {
+  ok: true,
+  unsent: { metrics: 0, params: 0, tags: 0, artifacts: 0, updates: 0 },
+  rejected: [],
+};
+
+/** A run in a local MLflow file store; metrics are appended when due (interval or count) and at the end. */
+export class FileBackend implements RunBackend {
+  readonly kind = "file";
+  readonly store: FileStore;
+  run: RunInfo;
+  readonly existingParams: Record<string, string> = {};
+  private buffer: Metric[] = [];
+  private lastFlush = Date.now();
+
+  constructor(
+    root: string,
+    spec: RunSpec,
+    private readonly timing: { flushIntervalMs: number; batchSize: number },
+  ) {
+    this.store = new FileStore(root);
+    if (spec.runId) {
+      this.run = this.store.updateRun(this.store.getRun(spec.runId), "RUNNING", null);
+      return;
+    }
+    const experimentId =
+      this.store.getExperimentByName(spec.experimentName)?.experimentId ??
+      this.store.createExperiment(spec.experimentName, spec.artifactLocation);
+    this.run = this.store.createRun({
+      experimentId,
+      runName: spec.runName,
+      userId: spec.userId,
+      tags: spec.tags,
+    });
+  }
+
+  logMetrics(metrics: Metric[]): void {
+    this.buffer.push(...metrics);
+    this.save();
+  }
+  logParams(params: KeyValue[]): void {
+    this.store.logParams(this.run, params);
+  }
+  setTag(tag: KeyValue): void {
+    this.store.setTag(this.run, tag);
+  }
+  logArtifact(localPath: string, artifactPath?: string): void {
+    this.store.logArtifact(this.run, localPath, artifactPath);
+  }
+  save(force = false): void {
+    const due =
+      this.buffer.length >= this.timing.batchSize ||
+      Date.now() - this.lastFlush >= this.timing.flushIntervalMs;
+    if (this.buffer.length === 0 || !(force || due)) return;
+    const points = this.buffer;
+    this.buffer = [];
+    this.lastFlush = Date.now();
+    this.store.logMetrics(this.run, points);
+  }
+  async finish(status: RunStatusName): Promise<SyncReport> {
+    this.save(true);
+    this.run = this.store.updateRun(this.run, status, Date.now());
+    return { ...DONE, requestsSent: 0 };
+  }
+  async started(): Promise<RunInfo> {
+    return this.run;
+  }
+}
+
+/** A run on a tracking server, written in the background with a spool for outages. */
+export class RestBackend implements RunBackend {
+  readonly kind = "rest";
+  readonly existingParams: Record<string, string> = {};
+  private readonly sender: Sender;
+  private readonly restStore: RestStore;
+  private startPromise: Promise<RunInfo> | undefined;
+  private info: RunInfo | undefined;
+
+  constructor(
+    baseUrl: string,
+    private readonly spec: RunSpec,
+    spoolDir: string,
+    warn: (message: string) => void,
+    private readonly options: { http?: RestClientOptions; timing?: SenderTiming; finalizeTimeoutMs: number },
+  ) {
+    this.restStore = new RestStore(new RestClient(baseUrl, options.http));
+    this.sender = new RestSender(this.restStore, () => this.start(), spoolDir, warn, options.timing);
+    // A spool left by an earlier process for the run being resumed goes out first.
+    const spool = spec.runId ? join(spoolDir, `kiln-mlflow-spool-${spec.runId}.jsonl`) : undefined;
+    if (spool && existsSync(spool)) this.sender.prepend(readSpool(spool).ops, spool);
+  }
+
+  private start(): Promise<RunInfo> {
+    this.startPromise ??= this.createOrResume().then(
+      (info) => {
+        this.info = info;
+        return info;
+      },
+      (err) => {
+        this.startPromise = undefined; // retried on the next send pass
+        throw err;
+      },
+    );
+    return this.startPromise;
+  }
+
+  private async createOrResume(): Promise<RunInfo> {
+    const store = this.restStore;
+    if (this.spec.runId) {
+      const { info, params } = await store.getRun(this.spec.runId);
+      Object.assign(this.existingParams, params);
+      await store.updateRun(info.runId, "RUNNING", null);
+      return { ...info, status: "RUNNING", endTime: null };
+    }
+    const experimentId = await store.getOrCreateExperiment(
+      this.spec.experimentName,
+      this.spec.artifactLocation,
+    );
+    return store.createRun({
+      experimentId,
+      runName: this.spec.runName,
+      startTime: Date.now(),
+      userId: this.spec.userId,
+      // mlflow.runName goes in the tags too (as Lightning sends it); the server checks it equals run_name.
+      tags: this.spec.tags,
+    });
+  }
+
+  get run(): RunInfo | undefined {
+    return this.info;
+  }
+  logMetrics(metrics: Metric[]): void {
+    this.sender.addMetrics(metrics);
+  }
+  logParams(params: KeyValue[]): void {
+    this.sender.add({ kind: "batch", batch: { metrics: [], params, tags: [] } });
+  }
+  setTag(tag: KeyValue): void {
+    this.sender.add({ kind: "tag", tag });
+  }
+  logArtifact(localPath: string, artifactPath?: string): void {
+    this.sender.add({ kind: "artifact", localPath, artifactPath: artifactPath ?? "" });
+  }
+  save(force = false): void {
+    if (force) void this.sender.kick();
+  }
+  async finish(status: RunStatusName): Promise<SyncReport> {
+    this.sender.add({ kind: "update", status, endTime: Date.now() });
+    return this.sender.drain(this.options.finalizeTimeoutMs);
+  }
+  async started(): Promise<RunInfo | undefined> {
+    try {
+      return await this.start();
+    } catch {
+      return undefined; // unreachable for now: the sender keeps retrying
+    }
+  }
+  /** True while the server is unreachable. */
+  get offline(): boolean {
+    return this.sender.offline;
+  }
+}
