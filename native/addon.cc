@@ -94,6 +94,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   kiln::registerShapeOps(env, exports);
   kiln::registerReduceOps(env, exports);
   kiln::registerNnOps(env, exports);
+  kiln::registerOptimOps(env, exports);
+  kiln::registerGeneratorOps(env, exports);
+  kiln::registerStorageOps(env, exports);
+  kiln::registerInitOps(env, exports);
   return exports;
 }
 

@@ -78,5 +78,9 @@ void registerMathOps(Napi::Env env, Napi::Object exports);    // ops_math.cc
 void registerShapeOps(Napi::Env env, Napi::Object exports);   // ops_shape.cc
 void registerReduceOps(Napi::Env env, Napi::Object exports);  // ops_reduce.cc
 void registerNnOps(Napi::Env env, Napi::Object exports);      // ops_nn.cc
+void registerOptimOps(Napi::Env env, Napi::Object exports);   // ops_optim.cc (fused optimizer steps)
+void registerGeneratorOps(Napi::Env env, Napi::Object exports); // generator.cc (torch.Generator)
+void registerStorageOps(Napi::Env env, Napi::Object exports);   // storage.cc (serialization: storage bytes)
+void registerInitOps(Napi::Env env, Napi::Object exports);    // ops_init.cc (nn.init, in-place random fills)
 
 }  // namespace kiln
