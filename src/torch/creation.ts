@@ -2,8 +2,12 @@
 import { flattenNested, type NestedArray, typedArrayDtype } from "./convert.js";
 import type { DType, TensorOptions } from "./dtype.js";
 import { TorchError } from "./errors.js";
+import type { Generator } from "./generator.js";
 import { type Handle, type NativeTypedArray, native, type Scalar } from "./native.js";
 import { Tensor } from "./tensor.js";
+
+/** Options of the random factories: TensorOptions plus an optional seeded generator (the global one otherwise). */
+export type RandomOptions = TensorOptions & { generator?: Generator };
 
 type Shape = number[] | number;
 
@@ -97,23 +101,26 @@ export function eye(n: number, m?: number, opts?: TensorOptions): Tensor {
 }
 
 /** Uniform [0, 1). */
-export function rand(shape: Shape, opts?: TensorOptions): Tensor {
-  return finish(native().rand(dims(shape), opts?.dtype, opts?.device), opts);
+export function rand(shape: Shape, opts?: RandomOptions): Tensor {
+  return finish(native().randGen(dims(shape), opts?.generator?.handle, opts?.dtype, opts?.device), opts);
 }
 
 /** Standard normal. */
-export function randn(shape: Shape, opts?: TensorOptions): Tensor {
-  return finish(native().randn(dims(shape), opts?.dtype, opts?.device), opts);
+export function randn(shape: Shape, opts?: RandomOptions): Tensor {
+  return finish(native().randnGen(dims(shape), opts?.generator?.handle, opts?.dtype, opts?.device), opts);
 }
 
 /** Uniform integers in [low, high); int64 unless a dtype is given. */
-export function randint(low: number, high: number, shape: Shape, opts?: TensorOptions): Tensor {
-  return finish(native().randint(low, high, dims(shape), opts?.dtype, opts?.device), opts);
+export function randint(low: number, high: number, shape: Shape, opts?: RandomOptions): Tensor {
+  return finish(
+    native().randintGen(low, high, dims(shape), opts?.generator?.handle, opts?.dtype, opts?.device),
+    opts,
+  );
 }
 
-/** A random permutation of 0..n-1 (int64). */
-export function randperm(n: number, opts?: TensorOptions): Tensor {
-  return finish(native().randperm(n, opts?.dtype, opts?.device), opts);
+/** A random permutation of 0..n-1 (int64); `generator` draws from a seeded torch.Generator. */
+export function randperm(n: number, opts?: RandomOptions): Tensor {
+  return finish(native().randpermGen(n, opts?.generator?.handle, opts?.dtype, opts?.device), opts);
 }
 
 type LikeOptions = TensorOptions & { dtype?: DType };

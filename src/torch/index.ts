@@ -4,6 +4,7 @@
 export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from "./autograd.js";
 export type { NestedArray } from "./convert.js";
 export * from "./creation.js";
+export * as data from "./data/index.js";
 export type { Device, DType, TensorOptions } from "./dtype.js";
 export {
   bfloat16,
@@ -21,7 +22,10 @@ export {
   uint8,
 } from "./dtype.js";
 export { TorchError } from "./errors.js";
+export { Generator, getRngState, setRngState } from "./generator.js";
 export type { NativeTypedArray, Scalar } from "./native.js";
+export * as nn from "./nn/index.js";
+export * as optim from "./optim/index.js";
 // Op families: each file adds its functions here and its methods to Tensor (see native/README.md).
 export * from "./ops/math.js";
 export * from "./ops/nn.js";
@@ -38,4 +42,5 @@ export {
   setNumThreads,
 } from "./runtime.js";
 export { keep, tidy } from "./scope.js";
+export { load, loadFromBuffer, save, saveToBuffer } from "./serialization-adapter.js";
 export { Tensor, type TensorLike } from "./tensor.js";
