@@ -130,6 +130,7 @@ test("torch.randperm/rand take a seeded generator like PyTorch's keyword", () =>
     assert.deepEqual(ints(perm), gen.randperm10_seed42);
     const r1 = torch.rand([3], { generator: new torch.Generator().manualSeed(7) }).toArray();
     const r2 = torch.rand([3], { generator: new torch.Generator().manualSeed(7) }).toArray();
-    assert.deepEqual(Array.from(r1 as Float32Array), Array.from(r2 as Float32Array));
+    assert.deepEqual(r1, r2);
+    assert.notDeepEqual(r1, torch.rand([3], { generator: new torch.Generator().manualSeed(8) }).toArray());
   });
 });
