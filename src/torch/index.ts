@@ -25,12 +25,12 @@ export { TorchError } from "./errors.js";
 export { Generator, getRngState, setRngState } from "./generator.js";
 export type { NativeTypedArray, Scalar } from "./native.js";
 export * as nn from "./nn/index.js";
-export * as optim from "./optim/index.js";
 // Op families: each file adds its functions here and its methods to Tensor (see native/README.md).
 export * from "./ops/math.js";
 export * from "./ops/nn.js";
 export * from "./ops/reduce.js";
 export * from "./ops/shape.js";
+export * as optim from "./optim/index.js";
 export {
   buildInfo,
   cuda,
