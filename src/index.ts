@@ -1,5 +1,9 @@
 // Kiln's one public surface (DESIGN.md §2). Importing it does not load libtorch: the addon loads on the first
 // tensor operation, so config-only work (compose, --help, --cfg) stays fast.
+import { registerKilnTargets } from "./utils/targets.js";
+
+// `instantiate` must find the template's classes (and their Python names) from a script too, not only from the CLI.
+registerKilnTargets();
 
 /** Hydra-style configuration: composition, overrides, OmegaConf node tree, instantiate, run API. */
 export * as config from "./config/index.js";
@@ -16,7 +20,16 @@ export {
   toContainer,
   toYaml,
 } from "./config/index.js";
-/** Lightning-compatible experiment loggers. */
+export { MNISTDataModule } from "./data/mnist-datamodule.js";
+export { evalMain, evaluate } from "./eval.js";
+/** Lightning: Trainer, LightningModule, LightningDataModule, callbacks, loggers, metrics. */
+export * from "./lightning/index.js";
+/** Experiment loggers, also as a namespace. */
 export * as loggers from "./lightning/loggers/index.js";
+export { SimpleDenseNet } from "./models/components/simple-dense-net.js";
+export { MNISTLitModule } from "./models/mnist-module.js";
 /** Tensors, autograd, nn, optim, data and serialization over libtorch. */
 export * as torch from "./torch/index.js";
+export { train, trainMain } from "./train.js";
+/** The template's utilities (extras, instantiate_callbacks/loggers, get_metric_value, ...). */
+export * as utils from "./utils/index.js";

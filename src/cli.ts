@@ -1,0 +1,66 @@
+/**
+ * The `kiln` command line (thin): `kiln train [overrides...]` and `kiln eval [overrides...]` with Hydra's
+ * flags (-m/--multirun, -c/--cfg, --resolve, --info, --help, -cn/-cp/-cd, ...), parsed by the config layer.
+ * commander only dispatches the subcommand; everything after it goes to Hydra's grammar untouched. The task
+ * modules are imported only when a job runs, so --help, --cfg and --info never load torch.
+ */
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Command } from "commander";
+import { type DictConfig, runHydraApp } from "./config/index.js";
+import { setupProjectRoot } from "./utils/project-root.js";
+import { registerKilnTargets } from "./utils/targets.js";
+
+/** The configs shipped with Kiln (configs/ next to src/ and dist/). */
+export const DEFAULT_CONFIG_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..", "configs");
+
+/** Runs `kiln train|eval <hydra args>`; returns the exit code (0 on success). */
+export async function runTask(task: "train" | "eval", hydraArgs: string[]): Promise<number> {
+  setupProjectRoot();
+  registerKilnTargets();
+  const result = await runHydraApp(
+    hydraArgs,
+    async (cfg: DictConfig) => {
+      if (task === "train") return (await import("./train.js")).trainMain(cfg);
+      return (await import("./eval.js")).evalMain(cfg);
+    },
+    { configDir: process.env.KILN_CONFIG_DIR ?? DEFAULT_CONFIG_DIR, configName: task, appName: task },
+  );
+  return result.exitCode;
+}
+
+/** The commander program: two subcommands whose arguments are passed through to Hydra. */
+export function buildProgram(onExit: (code: number) => void): Command {
+  const program = new Command("kiln")
+    .description("Kiln: Lightning + Hydra workflows in TypeScript on libtorch")
+    .showHelpAfterError()
+    .enablePositionalOptions();
+  for (const [name, summary] of [
+    ["train", "train a model (configs/train.yaml); `kiln train --help` lists the config groups"],
+    ["eval", "test a checkpoint (configs/eval.yaml): kiln eval ckpt_path=<path>"],
+  ] as const) {
+    program
+      .command(name)
+      .summary(summary)
+      .description(`${summary}\nFlags and overrides are Hydra's: run \`kiln ${name} --help\`.`)
+      .argument("[overrides...]", "Hydra flags and key=value overrides")
+      .helpOption(false) // --help is Hydra's app help, generated from the config groups
+      .allowUnknownOption()
+      .passThroughOptions()
+      .action(async (_overrides: string[], _opts: unknown, cmd: Command) => {
+        onExit(await runTask(name, cmd.args));
+      });
+  }
+  return program;
+}
+
+/** Entry point: parses `argv` (process.argv form) and sets the exit code. */
+export async function main(argv: string[] = process.argv): Promise<void> {
+  await buildProgram((code) => {
+    process.exitCode = code;
+  }).parseAsync(argv);
+}
+
+const invokedDirectly =
+  process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (invokedDirectly || process.env.KILN_CLI_MAIN === "1") await main();

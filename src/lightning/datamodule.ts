@@ -1,0 +1,46 @@
+// LightningDataModule: the data side of a run (download, split, loaders), with Lightning's hook names.
+import type { HookResult, Stage } from "./callbacks/callback.js";
+import type { Trainer } from "./trainer/trainer.js";
+
+/** Base class of datamodules: override prepareData, setup and the dataloader methods you need. */
+export class LightningDataModule {
+  /** The trainer using this datamodule (set by the Trainer; null before fit/validate/test/predict). */
+  trainer: Trainer | null = null;
+  #hparams: Record<string, unknown> = {};
+
+  /** Stores hyperparameters (logged next to the module's); pass them explicitly. */
+  saveHyperparameters(hparams: Record<string, unknown> = {}, options: { ignore?: string[] } = {}): void {
+    const ignore = new Set(options.ignore ?? []);
+    for (const [key, value] of Object.entries(hparams)) if (!ignore.has(key)) this.#hparams[key] = value;
+  }
+  /** The saved hyperparameters. */
+  get hparams(): Record<string, unknown> {
+    return this.#hparams;
+  }
+
+  /** Downloads or prepares data once per machine (no state should be set here). */
+  prepareData(): HookResult {}
+  /** Builds datasets for a stage ("fit", "validate", "test" or "predict"). */
+  setup(_stage: Stage): HookResult {}
+  /** Frees what setup built. */
+  teardown(_stage: Stage): HookResult {}
+  /** State saved into checkpoints (Lightning stores it under the datamodule's class name). */
+  stateDict(): Record<string, unknown> {
+    return {};
+  }
+  /** Restores what stateDict() returned. */
+  loadStateDict(_state: Record<string, unknown>): void {}
+  /** Called when a run stops with an error. */
+  onException(_exception: unknown): void {}
+  /** Changes a batch before it moves to the device (overrides the module's hook when defined here). */
+  onBeforeBatchTransfer?(batch: unknown, dataloaderIdx: number): unknown;
+  /** Moves a batch to the device (overrides the module's hook when defined here). */
+  transferBatchToDevice?(batch: unknown, device: string, dataloaderIdx: number): unknown;
+  /** Changes a batch after it moved to the device (overrides the module's hook when defined here). */
+  onAfterBatchTransfer?(batch: unknown, dataloaderIdx: number): unknown;
+
+  trainDataloader?(): Iterable<unknown>;
+  valDataloader?(): Iterable<unknown>;
+  testDataloader?(): Iterable<unknown>;
+  predictDataloader?(): Iterable<unknown>;
+}

@@ -1,0 +1,24 @@
+/** Kiln's Lightning: Trainer, LightningModule, LightningDataModule, callbacks, loggers (and their types). */
+export * from "./callbacks/index.js";
+export { LightningDataModule } from "./datamodule.js";
+export * from "./loggers/index.js";
+export * from "./metrics/index.js";
+export { LightningModule, moveToDevice, type TrainingStepOutput } from "./module.js";
+export { CheckpointError, LIGHTNING_VERSION } from "./trainer/checkpoint-connector.js";
+export { InterruptSignal } from "./trainer/interrupt.js";
+export type { ResolvedTrainerOptions, TrainerOptions } from "./trainer/options.js";
+export { SimpleProfiler } from "./trainer/profiler.js";
+export type { StageInputs } from "./trainer/stage.js";
+export { Trainer, type TrainerState } from "./trainer/trainer.js";
+export type {
+  LogOptions,
+  LogValue,
+  LRSchedulerConfig,
+  MetricLike,
+  MetricsDict,
+  OptimizerLike,
+  OptimizersConfig,
+  ReduceFx,
+  SchedulerLike,
+} from "./trainer/types.js";
+export { clipGradNorm_, clipGradValue_ } from "./utils/clip-grad.js";

@@ -1,0 +1,158 @@
+/**
+ * torchmetrics' aggregation metrics: MeanMetric (weighted mean, e.g. by batch size), SumMetric, MaxMetric and
+ * MinMetric. Inputs are cast to float32; NaNs follow `nan_strategy` ("warn": dropped with a warning, the
+ * default; "error"; "ignore": dropped silently; "disable": kept; a number: replaced by it).
+ */
+
+import * as torch from "../../torch/index.js";
+import type { Tensor } from "../../torch/tensor.js";
+import { emitWarning } from "../callbacks/messages.js";
+import { readOptions } from "../callbacks/options.js";
+import { asTensor, Metric, type MetricState } from "./metric.js";
+
+/** How NaN inputs are treated (torchmetrics' nan_strategy). */
+export type NanStrategy = "error" | "warn" | "ignore" | "disable" | number;
+
+/** Options of the aggregation metrics (torchmetrics' argument names). */
+export interface AggregationOptions {
+  nan_strategy?: NanStrategy;
+}
+
+const NAN_STRATEGIES = ["error", "warn", "ignore", "disable"];
+
+function readNanStrategy(className: string, options: AggregationOptions | undefined): NanStrategy {
+  const o = readOptions(className, options, ["nan_strategy"]);
+  const strategy = (o.nan_strategy ?? "warn") as NanStrategy;
+  if (typeof strategy !== "number" && !NAN_STRATEGIES.includes(strategy)) {
+    throw new Error(
+      `Arg \`nan_strategy\` should either be a float or one of ${JSON.stringify(NAN_STRATEGIES)} but got ${String(strategy)}.`,
+    );
+  }
+  return strategy;
+}
+
+/** Base of the aggregators: float conversion and the NaN policy, `fill` being the value that drops a NaN. */
+abstract class Aggregator extends Metric {
+  readonly nanStrategy: NanStrategy;
+
+  constructor(options: AggregationOptions | undefined, stateName: string, initial: number) {
+    super();
+    this.nanStrategy = readNanStrategy(this.constructor.name, options);
+    this.addState(stateName, () => torch.tensor(initial, { dtype: "float32" }));
+  }
+
+  /**
+   * The input as float32 with NaNs handled; `dropValue` replaces NaNs that are to be dropped (so they cannot
+   * change the result) and `mask` is 0 where an element was dropped, for weights.
+   */
+  protected cleaned(value: unknown, dropValue: number): { x: Tensor; mask: Tensor | null } {
+    const x = asTensor(value, "float32", this.device, `${this.constructor.name}.update(value)`);
+    if (this.nanStrategy === "disable") return { x, mask: null };
+    const nan = x.isnan();
+    if (!nan.any().item()) return { x, mask: null };
+    if (this.nanStrategy === "error") throw new Error("Encountered `nan` values in tensor");
+    if (typeof this.nanStrategy === "number")
+      return { x: x.where(nan.logicalNot(), this.nanStrategy), mask: null };
+    if (this.nanStrategy === "warn") emitWarning("Encountered `nan` values in tensor. Will be removed.");
+    return { x: x.where(nan.logicalNot(), dropValue), mask: nan.logicalNot().to("float32") };
+  }
+}
+
+/** Weighted mean of everything seen: sum(value * weight) / sum(weight). */
+export class MeanMetric extends Aggregator {
+  constructor(options?: AggregationOptions) {
+    super(options, "mean_value", 0);
+    this.addState("weight", () => torch.tensor(0, { dtype: "float32" }));
+  }
+
+  /** Adds `value` (a number or tensor) with `weight` (default 1; broadcast to value's shape). */
+  override update(value: unknown, weight: unknown = 1): void {
+    super.update(value, weight);
+  }
+  override forward(value: unknown, weight: unknown = 1): Tensor {
+    return super.forward(value, weight);
+  }
+
+  protected batchState(value: unknown, weight: unknown = 1): MetricState {
+    const { x, mask } = this.cleaned(value, 0);
+    let w = asTensor(weight, "float32", this.device, "MeanMetric.update(weight)");
+    if (w.shape.join() !== x.shape.join()) w = w.expand(x.shape);
+    if (mask !== null) w = w.mul(mask);
+    return { mean_value: x.mul(w).sum(), weight: w.sum() };
+  }
+  protected mergeState(batch: MetricState): void {
+    this.state.mean_value!.add_(batch.mean_value!);
+    this.state.weight!.add_(batch.weight!);
+  }
+  protected computeFrom(state: MetricState): Tensor {
+    return state.mean_value!.div(state.weight!);
+  }
+}
+
+/** Sum of everything seen. */
+export class SumMetric extends Aggregator {
+  constructor(options?: AggregationOptions) {
+    super(options, "sum_value", 0);
+  }
+  override update(value: unknown): void {
+    super.update(value);
+  }
+  override forward(value: unknown): Tensor {
+    return super.forward(value);
+  }
+  protected batchState(value: unknown): MetricState {
+    return { sum_value: this.cleaned(value, 0).x.sum() };
+  }
+  protected mergeState(batch: MetricState): void {
+    this.state.sum_value!.add_(batch.sum_value!);
+  }
+  protected computeFrom(state: MetricState): Tensor {
+    return state.sum_value!.clone();
+  }
+}
+
+/** Largest value seen (-inf before any update). */
+export class MaxMetric extends Aggregator {
+  constructor(options?: AggregationOptions) {
+    super(options, "max_value", Number.NEGATIVE_INFINITY);
+  }
+  override update(value: unknown): void {
+    super.update(value);
+  }
+  override forward(value: unknown): Tensor {
+    return super.forward(value);
+  }
+  protected batchState(value: unknown): MetricState {
+    const { x } = this.cleaned(value, Number.NEGATIVE_INFINITY);
+    return { max_value: x.numel() === 0 ? torch.tensor(-Infinity, { device: this.device }) : x.max() };
+  }
+  protected mergeState(batch: MetricState): void {
+    this.setState("max_value", torch.maximum(this.state.max_value!, batch.max_value!));
+  }
+  protected computeFrom(state: MetricState): Tensor {
+    return state.max_value!.clone();
+  }
+}
+
+/** Smallest value seen (+inf before any update). */
+export class MinMetric extends Aggregator {
+  constructor(options?: AggregationOptions) {
+    super(options, "min_value", Number.POSITIVE_INFINITY);
+  }
+  override update(value: unknown): void {
+    super.update(value);
+  }
+  override forward(value: unknown): Tensor {
+    return super.forward(value);
+  }
+  protected batchState(value: unknown): MetricState {
+    const { x } = this.cleaned(value, Number.POSITIVE_INFINITY);
+    return { min_value: x.numel() === 0 ? torch.tensor(Infinity, { device: this.device }) : x.min() };
+  }
+  protected mergeState(batch: MetricState): void {
+    this.setState("min_value", torch.minimum(this.state.min_value!, batch.min_value!));
+  }
+  protected computeFrom(state: MetricState): Tensor {
+    return state.min_value!.clone();
+  }
+}

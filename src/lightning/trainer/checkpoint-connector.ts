@@ -1,0 +1,177 @@
+// Checkpoints: Lightning's content and key order (see fixtures/lightning/tiny.ckpt.txt), written with Kiln's
+// torch.save (atomic, readable by Python's torch.load(weights_only=True)), and restoring them for resume.
+import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { getRngState, setRngState } from "../../torch/generator.js";
+import { load, save } from "../../torch/serialization/index.js";
+import { markOrderedDict } from "../../torch/serialization/types.js";
+import type { Tensor } from "../../torch/tensor.js";
+import type { Checkpoint } from "../callbacks/callback.js";
+import type { Trainer } from "./trainer.js";
+
+/** The Lightning version whose checkpoint layout Kiln writes. */
+export const LIGHTNING_VERSION = "2.6.6";
+
+/** Thrown when a checkpoint cannot be used; the message names the file. */
+export class CheckpointError extends Error {
+  override name = "CheckpointError";
+}
+
+/** Builds the checkpoint dict of the trainer's current state (Lightning's dump_checkpoint). */
+export async function dumpCheckpoint(trainer: Trainer, weightsOnly: boolean): Promise<Checkpoint> {
+  const module = trainer.lightningModule;
+  const stateDict: Record<string, Tensor> = {};
+  for (const [key, value] of module.stateDict()) stateDict[key] = value;
+  const checkpoint: Checkpoint = {
+    epoch: trainer.currentEpoch,
+    global_step: trainer.globalStep,
+    "pytorch-lightning_version": LIGHTNING_VERSION,
+    state_dict: markOrderedDict(stateDict),
+    loops: trainer.loopsStateDict(),
+  };
+  if (!weightsOnly) {
+    const callbacks: Record<string, unknown> = {};
+    for (const cb of trainer.callbacks) {
+      const state = trainer.profiledCall(`[Callback]${cb.stateKey}.stateDict`, () => cb.stateDict());
+      if (state && Object.keys(state).length > 0) callbacks[cb.stateKey] = state;
+    }
+    checkpoint.callbacks = callbacks;
+    checkpoint.optimizer_states = trainer.optimizers.map((o) => o.stateDict());
+    checkpoint.lr_schedulers = trainer.lrSchedulerConfigs.map((c) => c.scheduler.stateDict());
+  }
+  const dm = trainer.datamodule;
+  if (module.hparamsName !== null && Object.keys(module.hparams).length > 0) {
+    checkpoint.hparams_name = module.hparamsName;
+    checkpoint.hyper_parameters = { ...module.hparams };
+  }
+  if (dm !== null && Object.keys(dm.hparams).length > 0) {
+    checkpoint.datamodule_hparams_name = "kwargs";
+    checkpoint.datamodule_hyper_parameters = { ...dm.hparams };
+  }
+  if (dm !== null) {
+    const state = (await trainer.hooks.datamodule("stateDict")) as Record<string, unknown> | undefined;
+    if (state && Object.keys(state).length > 0) checkpoint[dm.constructor.name] = state;
+  }
+  if (!weightsOnly) await trainer.hooks.callbacks("onSaveCheckpoint", [checkpoint]);
+  await trainer.hooks.module("onSaveCheckpoint", checkpoint);
+  // Kiln additions (after Lightning's keys): tracker run ids so a resumed fit continues the same runs, and
+  // the global RNG state so that resuming reproduces the uninterrupted run bit for bit.
+  const runIds: Record<string, string> = {};
+  trainer.loggers.forEach((logger, i) => {
+    const id = logger.runId;
+    if (id !== undefined) runIds[`${i}:${logger.constructor.name}`] = id;
+  });
+  if (Object.keys(runIds).length > 0) checkpoint.logger_run_ids = runIds;
+  if (!weightsOnly) {
+    const rng: Record<string, Tensor> = { torch: getRngState() };
+    const epochStart = trainer.rng.epochStartState;
+    // Only a checkpoint written inside an epoch needs the epoch start (to replay the epoch's shuffle).
+    if (
+      epochStart !== null &&
+      trainer.progress.epoch.current.started > trainer.progress.epoch.current.processed
+    ) {
+      rng.torch_epoch_start = epochStart;
+    }
+    checkpoint.rng_states = rng;
+  }
+  return checkpoint;
+}
+
+/** Writes `checkpoint` to `filepath` atomically (creating the folder) and frees its tensor aliases. */
+export function writeCheckpoint(checkpoint: Checkpoint, filepath: string): void {
+  mkdirSync(dirname(resolve(filepath)), { recursive: true });
+  try {
+    save(checkpoint, filepath);
+  } finally {
+    disposeTensors(checkpoint.state_dict);
+    const rng = (checkpoint.rng_states as { torch?: Tensor } | undefined)?.torch;
+    rng?.dispose();
+  }
+}
+
+/** Loads a checkpoint file; a missing, corrupt or non-checkpoint file gives an error naming it. */
+export function readCheckpoint(filepath: string): Checkpoint {
+  if (!existsSync(filepath)) {
+    throw new CheckpointError(
+      `Checkpoint file not found: ${filepath}. Check ckptPath (relative paths start at ${process.cwd()}).`,
+    );
+  }
+  let value: unknown;
+  try {
+    value = load(filepath, { preserveFloats: true });
+  } catch (e) {
+    throw new CheckpointError(
+      `Cannot read checkpoint ${filepath}: ${(e as Error).message}. The file is corrupt or not a checkpoint; ` +
+        "use another checkpoint or start without ckptPath.",
+      { cause: e },
+    );
+  }
+  if (value === null || typeof value !== "object" || !("state_dict" in value)) {
+    throw new CheckpointError(
+      `${filepath} is a torch.save file but not a Lightning checkpoint (it has no "state_dict" key).`,
+    );
+  }
+  return value as Checkpoint;
+}
+
+/**
+ * Restores the global RNG state saved by dumpCheckpoint (no-op for checkpoints without one). A mid-epoch
+ * checkpoint also holds the epoch-start state: the fit loop then replays the epoch's shuffle from it.
+ */
+export function restoreRngState(trainer: Trainer, checkpoint: Checkpoint): void {
+  const states = checkpoint.rng_states as { torch?: Tensor; torch_epoch_start?: Tensor } | undefined;
+  const state = states?.torch;
+  if (state === undefined || state === null || typeof state !== "object") return;
+  if (states?.torch_epoch_start) trainer.rng.resumeFrom(states.torch_epoch_start, state);
+  else setRngState(state);
+}
+
+/** Frees every tensor in a loaded or dumped structure. */
+export function disposeTensors(value: unknown, depth = 0): void {
+  if (value === null || typeof value !== "object" || depth > 12) return;
+  const t = value as Tensor;
+  if (typeof t.dispose === "function" && typeof t.isDisposed === "boolean") {
+    if (!t.isDisposed) t.dispose();
+    return;
+  }
+  const values =
+    value instanceof Map ? [...value.values()] : Array.isArray(value) ? value : Object.values(value);
+  for (const v of values) disposeTensors(v, depth + 1);
+}
+
+/** Resolves `"best"`, `"last"` or a path to a checkpoint file for validate/test/predict/fit. */
+export function resolveCheckpointPath(trainer: Trainer, ckptPath: string): string {
+  const cb = trainer.checkpointCallback as {
+    bestModelPath?: string;
+    lastModelPath?: string;
+    dirpath?: string | null;
+  } | null;
+  if (ckptPath === "best") {
+    if (cb === null) {
+      throw new CheckpointError(
+        'ckptPath="best" needs a ModelCheckpoint callback; enable checkpointing or pass a path.',
+      );
+    }
+    if (!cb.bestModelPath) {
+      throw new CheckpointError(
+        'ckptPath="best" is set but the ModelCheckpoint has not saved a best checkpoint yet (bestModelPath is ' +
+          "empty). Run fit first, or pass a path.",
+      );
+    }
+    return cb.bestModelPath;
+  }
+  if (ckptPath === "last") {
+    if (cb?.lastModelPath) return cb.lastModelPath;
+    const dir = cb?.dirpath;
+    const candidates = dir && existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".ckpt")) : [];
+    if (candidates.length === 0) {
+      throw new CheckpointError(
+        `ckptPath="last" is set but no checkpoint was found${dir ? ` in ${dir}` : ""}.`,
+      );
+    }
+    const paths = candidates.map((f) => join(dir!, f));
+    paths.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+    return paths[0]!;
+  }
+  return ckptPath;
+}

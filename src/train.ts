@@ -1,0 +1,101 @@
+/**
+ * `kiln train` (the template's src/train.py): instantiate the datamodule, model, callbacks, loggers and
+ * trainer from the config, log hyperparameters, fit (resuming from `ckpt_path`), test with the best
+ * checkpoint, and return the merged metrics; `main` adds `extras` before and `optimized_metric` after.
+ */
+import { type DictConfig, instantiate } from "./config/index.js";
+import { getLogger } from "./config/run/logger.js";
+import type { LightningDataModule } from "./lightning/datamodule.js";
+import type { LightningModule } from "./lightning/module.js";
+import type { Trainer } from "./lightning/trainer/trainer.js";
+import { cfgGet, truthy } from "./utils/config-access.js";
+import { type ExtrasOptions, extras } from "./utils/extras.js";
+import { instantiateCallbacks, instantiateLoggers } from "./utils/instantiators.js";
+import { logHyperparameters } from "./utils/log-hyperparameters.js";
+import { getMetricValue } from "./utils/metric-value.js";
+import { seedEverything } from "./utils/seed.js";
+import { registerKilnTargets } from "./utils/targets.js";
+import { type TaskObjects, type TaskResult, taskWrapper } from "./utils/task-wrapper.js";
+
+const log = getLogger("src.train");
+
+/** Builds datamodule, model, callbacks, loggers and trainer into `objects` (shared by train and eval). */
+export async function instantiateRun(
+  cfg: DictConfig,
+  objects: TaskObjects,
+  withCallbacks: boolean,
+): Promise<{ datamodule: LightningDataModule; model: LightningModule; trainer: Trainer }> {
+  registerKilnTargets();
+  log.info(`Instantiating datamodule <${cfg.data._target_}>`);
+  const datamodule = await instantiate<LightningDataModule>(cfg.data);
+  objects.datamodule = datamodule;
+  log.info(`Instantiating model <${cfg.model._target_}>`);
+  const model = await instantiate<LightningModule>(cfg.model);
+  objects.model = model;
+  const callbacks = withCallbacks ? await instantiateCallbacks(cfgGet(cfg, "callbacks")) : [];
+  if (withCallbacks) {
+    log.info("Instantiating callbacks...");
+    objects.callbacks = callbacks;
+  }
+  log.info("Instantiating loggers...");
+  const logger = await instantiateLoggers(cfgGet(cfg, "logger"));
+  objects.logger = logger;
+  log.info(`Instantiating trainer <${cfg.trainer._target_}>`);
+  const extra = withCallbacks ? { callbacks, logger } : { logger };
+  const trainer = await instantiate<Trainer>(cfg.trainer, extra);
+  objects.trainer = trainer;
+  if (logger.length > 0) {
+    // Kiln's datamodules decide their data source in prepareData (idempotent; the trainer's call then does
+    // nothing): doing it now lets the hyperparameters say which data the run used.
+    const preparable = datamodule as LightningDataModule & { resolvedSource?: unknown };
+    if (preparable.resolvedSource === null) await preparable.prepareData();
+    log.info("Logging hyperparameters!");
+    logHyperparameters({ cfg, model, datamodule, trainer });
+  }
+  return { datamodule, model, trainer };
+}
+
+/** Trains (and tests) per `cfg`; returns the merged train+test metrics and the objects it built. */
+export const train: (cfg: DictConfig) => Promise<TaskResult> = taskWrapper(async (cfg, objects) => {
+  const seed = cfgGet(cfg, "seed");
+  if (truthy(seed)) await seedEverything(Number(seed));
+  const { datamodule, model, trainer } = await instantiateRun(cfg, objects, true);
+
+  if (truthy(cfgGet(cfg, "train"))) {
+    log.info("Starting training!");
+    const ckptPath = cfgGet(cfg, "ckpt_path") as string | null;
+    await trainer.fit(model, { datamodule, ckptPath });
+  }
+  const trainMetrics = { ...trainer.callbackMetrics };
+
+  if (truthy(cfgGet(cfg, "test"))) {
+    log.info("Starting testing!");
+    const checkpoint = trainer.checkpointCallback as { bestModelPath?: string } | null;
+    let ckptPath: string | null = checkpoint?.bestModelPath ?? "";
+    if (ckptPath === "") {
+      log.warning("Best ckpt not found! Using current weights for testing...");
+      ckptPath = null;
+    }
+    await trainer.test(model, { datamodule, ckptPath });
+    log.info(`Best ckpt path: ${ckptPath ?? "None"}`);
+  }
+  const testMetrics = { ...trainer.callbackMetrics };
+  // merge train and test metrics
+  return { ...trainMetrics, ...testMetrics };
+});
+
+/** Frees the data and weights of a finished run: the jobs of a sweep run one after another in one process. */
+export function releaseObjects(objects: TaskObjects): void {
+  for (const key of ["datamodule", "model"]) {
+    const owner = objects[key] as { dispose?: () => void } | undefined;
+    owner?.dispose?.();
+  }
+}
+
+/** The `kiln train` task: extras, train, then the value of `optimized_metric` (what a sweep optimizes). */
+export async function trainMain(cfg: DictConfig, opts: ExtrasOptions = {}): Promise<number | null> {
+  await extras(cfg, opts);
+  const { metricDict, objectDict } = await train(cfg);
+  releaseObjects(objectDict);
+  return getMetricValue(metricDict, cfgGet(cfg, "optimized_metric") as string | null);
+}

@@ -1,0 +1,25 @@
+/**
+ * Reading a DictConfig view the way the Python template does with `cfg.get(key)`: a missing key gives null
+ * instead of the struct-mode error that plain property access raises.
+ */
+import { type DictConfig, nodeOfView, toContainer } from "../config/index.js";
+
+/** `cfg.get(key)` of OmegaConf: the value, or null when the key is absent. */
+export function cfgGet(cfg: DictConfig | null | undefined, key: string): unknown {
+  if (cfg === null || cfg === undefined || typeof cfg !== "object") return null;
+  return key in cfg ? (cfg[key] ?? null) : null;
+}
+
+/** Python truthiness of a config value (empty dicts, lists and strings, 0, null and false are falsy). */
+export function truthy(value: unknown): boolean {
+  if (value === null || value === undefined || value === false || value === 0 || value === "") return false;
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === "object" && nodeOfView(value) !== undefined) return Object.keys(value).length > 0;
+  return true;
+}
+
+/** A config value as plain resolved JS data (views become objects and arrays; others pass through). */
+export function toPlain(value: unknown): unknown {
+  const node = nodeOfView(value);
+  return node === undefined ? value : toContainer(node, { resolve: true });
+}
