@@ -5,6 +5,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { PyFloat, pyStr } from "../common/pyvalue.js";
 import {
   type DictConfig,
   DictNode,
@@ -15,7 +16,6 @@ import {
   toYaml,
   ValueNode,
 } from "../config/index.js";
-import { PyFloat, pyStr } from "../config/pyvalue.js";
 import { getLogger } from "../config/run/logger.js";
 
 const log = getLogger("src.utils.rich_utils");

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
-import { PyFloat } from "../../src/config/pyvalue.js";
+import { PyFloat } from "../../src/common/pyvalue.js";
 import { Callback } from "../../src/lightning/callbacks/callback.js";
 import { LightningModule, moveToDevice } from "../../src/lightning/module.js";
 import { Trainer } from "../../src/lightning/trainer/trainer.js";

@@ -3,6 +3,8 @@
  * mode: `k=v` must name an existing key, `+k=v` adds a new one, `++k=v` adds or overrides, `~k[=v]`
  * deletes (checking the value when given). Each applied value records the override as its provenance.
  */
+
+import { pyStr } from "../../common/pyvalue.js";
 import {
   ConfigError,
   ConfigKeyError,
@@ -15,7 +17,6 @@ import {
   toContainer,
   update,
 } from "../omegaconf/index.js";
-import { pyStr } from "../pyvalue.js";
 import type { OverrideInput } from "./defaults-overrides.js";
 import { ConfigCompositionError } from "./errors.js";
 

@@ -5,6 +5,8 @@
  * `b` and `${..value}` sees the parent. Values a config cannot hold (class instances, functions: Hydra's
  * "passthrough" objects) are merged after resolution and reach the target untouched.
  */
+
+import { PyFloat } from "../../common/pyvalue.js";
 import {
   type ContainerNode,
   copyNode,
@@ -18,7 +20,6 @@ import {
   toContainer,
   toView,
 } from "../omegaconf/index.js";
-import { PyFloat } from "../pyvalue.js";
 import { isPlainObject } from "./call.js";
 
 /** The tree to instantiate and where it sits in its config (for error messages). */

@@ -3,7 +3,7 @@
  * scalars: ints are JS numbers, floats are always PyFloat so `1.0` stays a float, `"???"` marks a mandatory
  * value, and strings containing `${` are interpolations resolved on access.
  */
-import type { PyFloat } from "../pyvalue.js";
+import type { PyFloat } from "../../common/pyvalue.js";
 import type { Provenance } from "./errors.js";
 
 /** A leaf value as stored in the tree. */

@@ -1,5 +1,5 @@
 /** Conversions between plain JS values and the node tree. */
-import { PyFloat } from "../pyvalue.js";
+import { PyFloat } from "../../common/pyvalue.js";
 import { MissingMandatoryValue, type Provenance, ValidationError } from "./errors.js";
 import {
   type ContainerNode,

@@ -1,5 +1,5 @@
 /** Python's str()/repr() of config values, as string interpolation renders them. */
-import { formatPyFloat, PyFloat, pyStr } from "../pyvalue.js";
+import { formatPyFloat, PyFloat, pyStr } from "../../common/pyvalue.js";
 import { DictNode, ListNode, type Node, ValueNode } from "./nodes.js";
 
 /** Python repr of a str: single quotes unless the text has a ' and no ", with Python's escapes. */

@@ -3,7 +3,7 @@
  * single `${...}` keeps the target's type (and may be a whole container), anything else is a string built
  * with Python's str() of each piece. Errors name the key and the file:line of the interpolating value.
  */
-import { PyFloat } from "../pyvalue.js";
+import { PyFloat } from "../../common/pyvalue.js";
 import {
   ConfigError,
   ConfigKeyError,

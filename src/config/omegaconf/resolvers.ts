@@ -1,5 +1,5 @@
 /** The resolver registry (OmegaConf.register_new_resolver) and the built-in resolvers. */
-import { PyFloat } from "../pyvalue.js";
+import { PyFloat } from "../../common/pyvalue.js";
 import { ConfigKeyError, InterpolationResolutionError, ValidationError } from "./errors.js";
 import { resolveKeyAndRoot, selectImpl } from "./key-path.js";
 import { type ContainerNode, DictNode, isContainer, ListNode, type Node, ValueNode } from "./nodes.js";

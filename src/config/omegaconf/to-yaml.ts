@@ -1,5 +1,5 @@
 /** OmegaConf.to_yaml: the same text PyYAML writes for the config. */
-import { formatPyFloat, PyFloat } from "../pyvalue.js";
+import { formatPyFloat, PyFloat } from "../../common/pyvalue.js";
 import type { ContainerNode } from "./nodes.js";
 import { toContainer } from "./plain.js";
 import { YamlWriter } from "./yaml-emit.js";

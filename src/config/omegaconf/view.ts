@@ -1,6 +1,6 @@
 /** User-facing proxies over the tree: `cfg.trainer.max_epochs`, resolving on access like DictConfig. */
 import { inspect } from "node:util";
-import { PyFloat } from "../pyvalue.js";
+import { PyFloat } from "../../common/pyvalue.js";
 import { assignChild, checkWritable, childPath } from "./assign.js";
 import { ConfigKeyError, ConfigTypeError } from "./errors.js";
 import { type ContainerNode, DictNode, ListNode, type Node, VIEW_NODE } from "./nodes.js";

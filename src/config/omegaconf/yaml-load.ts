@@ -17,7 +17,7 @@ import {
   type Node as YamlNode,
   type Scalar as YamlScalar,
 } from "yaml";
-import { PyFloat } from "../pyvalue.js";
+import { PyFloat } from "../../common/pyvalue.js";
 import { ConfigError, type Provenance } from "./errors.js";
 import { DictNode, ListNode, type Node, type Scalar, ValueNode } from "./nodes.js";
 

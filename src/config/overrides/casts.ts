@@ -2,7 +2,7 @@
  * The cast functions of the override grammar, int(), float(), str() and bool() (Hydra's cast_* in
  * grammar_functions.py): they apply through quoted strings, lists, dict values and sweeps.
  */
-import { PyFloat } from "../pyvalue.js";
+import { PyFloat } from "../../common/pyvalue.js";
 import { asNumber, PyError, pyFloatFromStr, pyIntFromNumber, pyIntFromStr, pyStrOf } from "./pycompat.js";
 import { type FunctionDef, type Param, type TypeSpec, union } from "./signature.js";
 import {

@@ -2,7 +2,7 @@
  * Turning parsed values back into override text exactly as Hydra prints them (job overrides in multirun,
  * `.hydra/overrides.yaml`), plus the quoting and escaping rules shared with the parser.
  */
-import { formatPyFloat, PyFloat } from "../pyvalue.js";
+import { formatPyFloat, PyFloat } from "../../common/pyvalue.js";
 import { isDict, type ParsedElement, QuotedString } from "./types.js";
 
 // Characters that must be escaped in unquoted strings (the ESC lexer token); `_ESC` in Hydra's grammar utils.

@@ -2,7 +2,7 @@
  * The grammar functions of Hydra 1.3 (hydra/_internal/grammar/grammar_functions.py, registered by
  * create_functions): casts int/float/str/bool, choice, range, interval, tag, sort, shuffle, glob.
  */
-import { PyFloat } from "../pyvalue.js";
+import { PyFloat } from "../../common/pyvalue.js";
 import { castBool, castDef, castFloat, castInt, castStr } from "./casts.js";
 import { PyError, pyRepr, pySorted, pyTypeName } from "./pycompat.js";
 import { exact, type FunctionDef, type Param, type TypeSpec, union } from "./signature.js";

@@ -3,7 +3,7 @@
  * `sorted()` (with CPython's comparison order, so mixed-type errors name the same pair of types), int()/float()
  * of strings, str() of values, repr() of strings and fnmatch. Hydra's error messages quote these verbatim.
  */
-import { formatPyFloat, PyFloat } from "../pyvalue.js";
+import { formatPyFloat, PyFloat } from "../../common/pyvalue.js";
 import { ChoiceSweep, Glob, IntervalSweep, isDict, QuotedString, RangeSweep } from "./types.js";
 
 /** A Python exception raised while evaluating a grammar function: `<type> while evaluating '...': <message>`. */

@@ -4,7 +4,7 @@
  * ints; Hydra's FloatRange, which steps in 28-digit decimal arithmetic, for floats) and globs over the options
  * of the config group, which the caller supplies.
  */
-import { PyFloat } from "../pyvalue.js";
+import { PyFloat } from "../../common/pyvalue.js";
 import { OverrideSweepError } from "./errors.js";
 import { formatElement } from "./format.js";
 import { shuffled } from "./functions.js";

@@ -2,7 +2,7 @@
  * Data types of parsed overrides, mirroring hydra/core/override_parser/types.py (Hydra 1.3).
  * Floats are always PyFloat so that `1.0` stays a float; ints are JS numbers.
  */
-import type { PyFloat } from "../pyvalue.js";
+import type { PyFloat } from "../../common/pyvalue.js";
 
 /** A string written with quotes on the command line; kept apart from plain strings so it can be re-quoted. */
 export class QuotedString {

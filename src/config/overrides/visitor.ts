@@ -3,7 +3,7 @@
  * bool, int, float, string, QuotedString), multi-token primitives are joined into strings with escapes removed,
  * and function calls are evaluated. Errors carry the column of the construct that failed.
  */
-import { formatPyFloat, PyFloat } from "../pyvalue.js";
+import { formatPyFloat, PyFloat } from "../../common/pyvalue.js";
 import { unescapeQuoted } from "./format.js";
 import { T, type Token } from "./lexer.js";
 import type { Ast } from "./parser.js";

@@ -2,9 +2,10 @@
  * What `--cfg`, `--help` and `--hydra-help` print (Hydra's `show_cfg`, `app_help`, `hydra_help`): the
  * composed config or a part of it as YAML, and help pages generated from the config groups.
  */
+
+import { pyStr } from "../../common/pyvalue.js";
 import type { ConfigRepository } from "../compose/repository.js";
 import { copyNode, DictNode, ListNode, type Node, resolve, select, toYaml } from "../omegaconf/index.js";
-import { pyStr } from "../pyvalue.js";
 import type { HydraApp } from "./app.js";
 import { formatFlagsHelp } from "./argv.js";
 

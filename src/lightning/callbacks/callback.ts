@@ -1,6 +1,6 @@
 // The Callback base class: every Lightning 2.x callback hook, camelCase, with no-op bodies.
 // The trainer awaits each hook, so a subclass may return a Promise (e.g. to write a checkpoint file).
-import { pyStr } from "../../config/pyvalue.js";
+import { pyStr } from "../../common/pyvalue.js";
 import type { LightningModule } from "../module.js";
 import type { Trainer } from "../trainer/trainer.js";
 

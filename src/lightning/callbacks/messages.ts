@@ -3,7 +3,7 @@
  * logging handler) and `rank_zero_warn` warnings (Node process warnings, so `extras.ignore_warnings` silences
  * them), plus Python reprs for the values those messages quote.
  */
-import { pyStr } from "../../config/pyvalue.js";
+import { pyStr } from "../../common/pyvalue.js";
 
 type Sink = (line: string) => void;
 

@@ -4,7 +4,7 @@
  * need. Written here rather than taken from a sprintf library because Python's rules differ from C's in the
  * details users see in file names: round-half-even ties, two-digit exponents, `g` trimming, `,` grouping.
  */
-import { formatPyFloat } from "../../config/pyvalue.js";
+import { formatPyFloat } from "../../common/pyvalue.js";
 
 /** A number together with whether Python would hold it as an int (epoch, step) or a float (metrics). */
 export interface PyNumber {

@@ -5,7 +5,7 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { formatPyFloat } from "../../config/pyvalue.js";
+import { formatPyFloat } from "../../common/pyvalue.js";
 import { isFile, writeFileAtomic } from "./files.js";
 import { saveHparamsToYaml } from "./hparams-yaml.js";
 

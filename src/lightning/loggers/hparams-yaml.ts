@@ -6,7 +6,7 @@
 
 import { dirname } from "node:path";
 import { type ScalarTag, stringify } from "yaml";
-import { formatPyFloat, PyFloat } from "../../config/pyvalue.js";
+import { formatPyFloat, PyFloat } from "../../common/pyvalue.js";
 import { isDir, writeFileAtomic } from "./files.js";
 import { isMapping } from "./params.js";
 

@@ -2,7 +2,7 @@
  * Hyperparameter helpers shared by the loggers, after lightning.fabric.utilities.logger: convert, flatten with
  * `/`, sanitize to loggable primitives (with Python's str() for the rest), and prefix metric names.
  */
-import { formatPyFloat, PyFloat, pyStr } from "../../config/pyvalue.js";
+import { formatPyFloat, PyFloat, pyStr } from "../../common/pyvalue.js";
 
 /** True for a plain `{}`-style object or a Map (Python's MutableMapping). */
 export function isMapping(v: unknown): v is Record<string, unknown> | Map<unknown, unknown> {

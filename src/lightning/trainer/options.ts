@@ -1,7 +1,7 @@
 // Trainer flags: Lightning's keyword arguments (snake_case, as YAML configs write them), validated and
 // normalised. Python distinguishes `1` (one batch) from `1.0` (all batches); JS numbers cannot, so an integral
 // JS number counts as an int and a PyFloat (what the config engine produces for `1.0`) as a float.
-import { PyFloat } from "../../config/pyvalue.js";
+import { PyFloat } from "../../common/pyvalue.js";
 import type { Callback } from "../callbacks/callback.js";
 import type { Logger } from "../loggers/logger.js";
 

@@ -1,5 +1,5 @@
 // Python-style value formatting for extraRepr(), so printouts read like PyTorch's.
-import { formatPyFloat } from "../../config/pyvalue.js";
+import { formatPyFloat } from "../../common/pyvalue.js";
 
 /** Python's str of a bool. */
 export const pyBool = (b: boolean): string => (b ? "True" : "False");

@@ -7,7 +7,7 @@
 // Re-exported: users of the reader need these value types.
 export { PickleError, PyCallable, PyDict, type UnpicklerHooks } from "./pickle_values.js";
 
-import { PyFloat } from "../../config/pyvalue.js";
+import { PyFloat } from "../../common/pyvalue.js";
 import { decodeLong, latin1, normalizeInt, OP } from "./pickle_opcodes.js";
 import {
   PickleError,

@@ -3,7 +3,7 @@
  * values: the same opcodes, batching (1,000 items per APPENDS/SETITEMS) and memo numbering, so a file Kiln
  * writes reads like one torch.save wrote. Torch-specific values (tensors) are written by a hook.
  */
-import { PyFloat } from "../../config/pyvalue.js";
+import { PyFloat } from "../../common/pyvalue.js";
 import { ByteBuffer, encodeLong, latin1, OP } from "./pickle_opcodes.js";
 import { orderedDictMarker, pickleAttributes, TorchDevice, TorchDtype, Tuple } from "./types.js";
 

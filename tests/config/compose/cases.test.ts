@@ -4,9 +4,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { parse } from "yaml";
+import { unwrapPy } from "../../../src/common/pyvalue.js";
 import { composeNodes } from "../../../src/config/compose/compose.js";
 import { getNode, isContainer, toContainer, ValueNode } from "../../../src/config/omegaconf/index.js";
-import { unwrapPy } from "../../../src/config/pyvalue.js";
 
 interface Case {
   name: string;

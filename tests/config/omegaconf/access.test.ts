@@ -1,6 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: OmegaConf interpolation strings are the test data.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { PyFloat } from "../../../src/common/pyvalue.js";
 import {
   ConfigError,
   ConfigKeyError,
@@ -21,7 +22,6 @@ import {
   type ValueNode,
 } from "../../../src/config/omegaconf/index.js";
 import { splitKey } from "../../../src/config/omegaconf/key-path.js";
-import { PyFloat } from "../../../src/config/pyvalue.js";
 import { loadCases } from "./helpers.js";
 
 function errorNames(e: unknown): string[] {

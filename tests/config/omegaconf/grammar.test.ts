@@ -1,6 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: OmegaConf interpolation strings are the test data.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { PyFloat } from "../../../src/common/pyvalue.js";
 import {
   ConfigError,
   DictNode,
@@ -12,7 +13,6 @@ import {
   ValueNode,
 } from "../../../src/config/omegaconf/index.js";
 import { decodeElement } from "../../../src/config/omegaconf/resolve.js";
-import { PyFloat } from "../../../src/config/pyvalue.js";
 import { loadCases, untag } from "./helpers.js";
 
 // The fixed config of OmegaConf's test_grammar.py.

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { PyFloat } from "../../../src/config/pyvalue.js";
+import { PyFloat } from "../../../src/common/pyvalue.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 

@@ -1,6 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: OmegaConf interpolation strings are the test data.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { PyFloat } from "../../../src/common/pyvalue.js";
 import { InterpolationToMissingValueError } from "../../../src/config/omegaconf/errors.js";
 import {
   ConfigError,
@@ -21,7 +22,6 @@ import {
   type ValueNode,
 } from "../../../src/config/omegaconf/index.js";
 import { derefNode } from "../../../src/config/omegaconf/resolve.js";
-import { PyFloat } from "../../../src/config/pyvalue.js";
 import { loadCases } from "./helpers.js";
 
 const yaml = (text: string, file = "conf.yaml") => parseYamlConfig(text, { file }).node as DictNode;

@@ -1,6 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: OmegaConf interpolation strings are the test data.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { PyFloat } from "../../../src/common/pyvalue.js";
 import {
   clearResolver,
   clearResolverCache,
@@ -18,7 +19,6 @@ import {
   toContainer,
   ValidationError,
 } from "../../../src/config/omegaconf/index.js";
-import { PyFloat } from "../../../src/config/pyvalue.js";
 
 const yaml = (text: string) => parseYamlConfig(text, { file: "r.yaml" }).node as DictNode;
 const plain = (v: unknown) => (isContainer(v) ? toContainer(v, { resolve: true }) : v);

@@ -4,6 +4,7 @@
  * their order (`{"dict": [[key, value], ...]}`).
  */
 
+import { formatPyFloat, PyFloat } from "../../../src/common/pyvalue.js";
 import {
   ChoiceSweep,
   Glob,
@@ -11,7 +12,6 @@ import {
   QuotedString,
   RangeSweep,
 } from "../../../src/config/overrides/index.js";
-import { formatPyFloat, PyFloat } from "../../../src/config/pyvalue.js";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { PyFloat } from "../../../src/common/pyvalue.js";
 import {
   escapeSpecialCharacters,
   formatElement,
@@ -7,7 +8,6 @@ import {
   QuotedString,
   withQuotes,
 } from "../../../src/config/overrides/index.js";
-import { PyFloat } from "../../../src/config/pyvalue.js";
 
 // Hydra's test_escape_special_characters
 const ESCAPES: Array<[string, string]> = [

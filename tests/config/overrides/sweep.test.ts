@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { PyFloat } from "../../../src/common/pyvalue.js";
 import {
   expandSweep,
   filterGlob,
@@ -10,7 +11,6 @@ import {
   RangeSweep,
   rangeValues,
 } from "../../../src/config/overrides/index.js";
-import { PyFloat } from "../../../src/config/pyvalue.js";
 
 // Hydra's test_float_range
 const FLOAT_RANGES: Array<[number, number, number, number[]]> = [

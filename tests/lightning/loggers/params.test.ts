@@ -2,7 +2,7 @@
 // helpers, with expectations taken from PyYAML 6.0.3 and Lightning 2.6.6.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { PyFloat } from "../../../src/config/pyvalue.js";
+import { PyFloat } from "../../../src/common/pyvalue.js";
 import { hparamsYaml } from "../../../src/lightning/loggers/hparams-yaml.js";
 import { addPrefix, flattenDict, sanitizeParams } from "../../../src/lightning/loggers/params.js";
 

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { test } from "node:test";
-import { PyFloat } from "../../../src/config/pyvalue.js";
+import { PyFloat } from "../../../src/common/pyvalue.js";
 import type { TrainerOptions } from "../../../src/lightning/trainer/options.js";
 import { Trainer } from "../../../src/lightning/trainer/trainer.js";
 import * as torch from "../../../src/torch/index.js";

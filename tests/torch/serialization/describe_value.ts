@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { formatPyFloat, PyFloat } from "../../../src/config/pyvalue.js";
+import { formatPyFloat, PyFloat } from "../../../src/common/pyvalue.js";
 import {
   type DType,
   elementSize,

@@ -2,7 +2,7 @@
 // anything that could run code. Expected bytes come from CPython 3.11's pickle.dumps.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { PyFloat } from "../../../src/config/pyvalue.js";
+import { PyFloat } from "../../../src/common/pyvalue.js";
 import { PickleError, PyCallable, PyDict, unpickle } from "../../../src/torch/serialization/pickle_reader.js";
 import { Pickler } from "../../../src/torch/serialization/pickle_writer.js";
 import { resolveTorchGlobal } from "../../../src/torch/serialization/torch_globals.js";

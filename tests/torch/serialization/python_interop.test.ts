@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, test } from "node:test";
-import { PyFloat } from "../../../src/config/pyvalue.js";
+import { PyFloat } from "../../../src/common/pyvalue.js";
 import {
   load,
   type RawTensor,

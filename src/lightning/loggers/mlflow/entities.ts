@@ -3,7 +3,7 @@
  * (mlflow/utils/validation.py), so a store written here is one MLflow accepts.
  */
 import { posix } from "node:path";
-import { formatPyFloat } from "../../../config/pyvalue.js";
+import { formatPyFloat } from "../../../common/pyvalue.js";
 
 /** One metric point: epoch-ms timestamp, int step. */
 export interface Metric {

@@ -1,5 +1,5 @@
 /** `kiln runs`: the runs of a local MLflow store with their status, times and last metric values. */
-import { formatPyFloat } from "../../../config/pyvalue.js";
+import { formatPyFloat } from "../../../common/pyvalue.js";
 import { listRunIds, readExperiments, readRun } from "./store-reader.js";
 import { fileUriToPath } from "./tracking-uri.js";
 

@@ -5,7 +5,7 @@
  */
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { pyStr } from "../../../config/pyvalue.js";
+import { pyStr } from "../../../common/pyvalue.js";
 import { type CheckpointCallbackView, type FinalizeStatus, type Hyperparameters, Logger } from "../logger.js";
 import { convertParams, flattenDict, pyStrOf } from "../params.js";
 import { FileBackend, RestBackend, type RunBackend } from "./backends.js";

@@ -2,7 +2,7 @@
  * The TensorBoard hparams plugin payload (tensorboard/plugins/hparams/plugin_data.proto, api.proto) and a
  * port of torch.utils.tensorboard.summary.hparams(), which Lightning's TensorBoardLogger.log_hyperparams uses.
  */
-import { unwrapPy } from "../../../config/pyvalue.js";
+import { unwrapPy } from "../../../common/pyvalue.js";
 import type { SummaryValue } from "./event.js";
 import {
   asBytes,

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { PyFloat } from "../../../../src/config/pyvalue.js";
+import { PyFloat } from "../../../../src/common/pyvalue.js";
 import { gitCommit } from "../../../../src/lightning/loggers/mlflow/context-tags.js";
 import {
   formatRunsTable,

@@ -1,7 +1,7 @@
 /** Option validation of the LR schedulers: PyTorch's ValueError cases, typos, types, YAML float wrappers. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { PyFloat } from "../../../../src/config/pyvalue.js";
+import { PyFloat } from "../../../../src/common/pyvalue.js";
 import {
   CosineAnnealingLR,
   ExponentialLR,

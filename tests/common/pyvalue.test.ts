@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { formatPyFloat, PyFloat, pyStr } from "../../src/config/pyvalue.js";
+import { formatPyFloat, PyFloat, pyStr } from "../../src/common/pyvalue.js";
 
 test("formatPyFloat matches Python repr(float)", () => {
   const cases: [number, string][] = [

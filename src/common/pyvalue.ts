@@ -1,6 +1,7 @@
 /**
+ * src/common is the bottom layer: every layer may import it and it imports nothing of Kiln.
  * Python's view of scalar values, shared by everything that must print a value the way Python would
- * (composed YAML, string interpolation, CSV cells, MLflow params). JS numbers lose the int/float
+ * (composed YAML, string interpolation, CSV cells, MLflow params, pickles). JS numbers lose the int/float
  * distinction of integral floats (`1.0`), so floats that must stay floats are wrapped in PyFloat.
  */
 
