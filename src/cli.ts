@@ -4,6 +4,7 @@
  * commander only dispatches the subcommand; everything after it goes to Hydra's grammar untouched. The task
  * modules are imported only when a job runs, so --help, --cfg and --info never load torch.
  */
+import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command } from "commander";
@@ -51,7 +52,40 @@ export function buildProgram(onExit: (code: number) => void): Command {
         onExit(await runTask(name, cmd.args));
       });
   }
+  program
+    .command("runs")
+    .summary("list the runs of a local MLflow store (status, times, last metrics)")
+    .argument("[tracking_uri]", "the store: a folder or file: URI", DEFAULT_MLFLOW_STORE)
+    .action(async (trackingUri: string) => {
+      onExit(await listMlflowRuns(trackingUri));
+    });
   return program;
+}
+
+/** Where configs/logger/mlflow.yaml puts the store of every job: ${paths.log_dir}/mlflow/mlruns. */
+export const DEFAULT_MLFLOW_STORE = "logs/mlflow/mlruns";
+
+/** `kiln runs [store]`: prints the runs of a local MLflow store, for users without Python; returns the exit code. */
+export async function listMlflowRuns(trackingUri: string): Promise<number> {
+  const { formatRunsTable, listRuns } = await import("./lightning/loggers/mlflow/list-runs.js");
+  try {
+    const folder = trackingUri.startsWith("file:")
+      ? fileURLToPath(new URL(trackingUri, "file:///"))
+      : trackingUri;
+    if (!/^https?:/i.test(trackingUri) && !existsSync(folder)) {
+      throw new Error(
+        `no MLflow store at '${trackingUri}': pass the store's folder (default ${DEFAULT_MLFLOW_STORE})`,
+      );
+    }
+    const experiments = listRuns(trackingUri);
+    process.stdout.write(
+      experiments.length > 0 ? `${formatRunsTable(experiments)}\n` : `no runs in '${trackingUri}'\n`,
+    );
+    return 0;
+  } catch (err) {
+    process.stderr.write(`kiln runs: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
 }
 
 /** Entry point: parses `argv` (process.argv form) and sets the exit code. */
