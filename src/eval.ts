@@ -2,10 +2,12 @@
  * `kiln eval` (the template's src/eval.py): test a checkpoint. `ckpt_path` is required; the datamodule, model,
  * loggers and trainer come from the config, and the test metrics are returned.
  */
+
 import { type DictConfig, nodeOfView, select } from "./config/index.js";
 import { getLogger } from "./config/run/logger.js";
 import { instantiateRun, releaseObjects } from "./train.js";
 import { type ExtrasOptions, extras } from "./utils/extras.js";
+import { setupProjectRoot } from "./utils/project-root.js";
 import { type TaskResult, taskWrapper } from "./utils/task-wrapper.js";
 
 const log = getLogger("src.eval");
@@ -35,6 +37,7 @@ export const evaluate: (cfg: DictConfig) => Promise<TaskResult> = taskWrapper(as
 
 /** The `kiln eval` task: extras, then evaluate. */
 export async function evalMain(cfg: DictConfig, opts: ExtrasOptions = {}): Promise<Record<string, number>> {
+  setupProjectRoot(); // configs read ${oc.env:PROJECT_ROOT}; the CLI sets it, a script may not have
   await extras(cfg, opts);
   const { metricDict, objectDict } = await evaluate(cfg);
   releaseObjects(objectDict);

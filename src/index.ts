@@ -1,8 +1,11 @@
 // Kiln's one public surface (DESIGN.md §2). Importing it does not load libtorch: the addon loads on the first
 // tensor operation, so config-only work (compose, --help, --cfg) stays fast.
+import { setupProjectRoot } from "./utils/project-root.js";
 import { registerKilnTargets } from "./utils/targets.js";
 
-// `instantiate` must find the template's classes (and their Python names) from a script too, not only from the CLI.
+// As the Python template does at import (rootutils): configs read ${oc.env:PROJECT_ROOT}, and `instantiate` must
+// find the template's classes (and their Python names) from a script too, not only from the CLI.
+setupProjectRoot();
 registerKilnTargets();
 
 /** Hydra-style configuration: composition, overrides, OmegaConf node tree, instantiate, run API. */

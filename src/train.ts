@@ -3,6 +3,7 @@
  * trainer from the config, log hyperparameters, fit (resuming from `ckpt_path`), test with the best
  * checkpoint, and return the merged metrics; `main` adds `extras` before and `optimized_metric` after.
  */
+
 import { type DictConfig, instantiate } from "./config/index.js";
 import { getLogger } from "./config/run/logger.js";
 import type { LightningDataModule } from "./lightning/datamodule.js";
@@ -13,6 +14,7 @@ import { type ExtrasOptions, extras } from "./utils/extras.js";
 import { instantiateCallbacks, instantiateLoggers } from "./utils/instantiators.js";
 import { logHyperparameters } from "./utils/log-hyperparameters.js";
 import { getMetricValue } from "./utils/metric-value.js";
+import { setupProjectRoot } from "./utils/project-root.js";
 import { seedEverything } from "./utils/seed.js";
 import { registerKilnTargets } from "./utils/targets.js";
 import { type TaskObjects, type TaskResult, taskWrapper } from "./utils/task-wrapper.js";
@@ -94,6 +96,7 @@ export function releaseObjects(objects: TaskObjects): void {
 
 /** The `kiln train` task: extras, train, then the value of `optimized_metric` (what a sweep optimizes). */
 export async function trainMain(cfg: DictConfig, opts: ExtrasOptions = {}): Promise<number | null> {
+  setupProjectRoot(); // configs read ${oc.env:PROJECT_ROOT}; the CLI sets it, a script may not have
   await extras(cfg, opts);
   const { metricDict, objectDict } = await train(cfg);
   releaseObjects(objectDict);

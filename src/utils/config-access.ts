@@ -2,6 +2,7 @@
  * Reading a DictConfig view the way the Python template does with `cfg.get(key)`: a missing key gives null
  * instead of the struct-mode error that plain property access raises.
  */
+import { mkdirSync } from "node:fs";
 import { type DictConfig, nodeOfView, toContainer } from "../config/index.js";
 
 /** `cfg.get(key)` of OmegaConf: the value, or null when the key is absent. */
@@ -22,4 +23,21 @@ export function truthy(value: unknown): boolean {
 export function toPlain(value: unknown): unknown {
   const node = nodeOfView(value);
   return node === undefined ? value : toContainer(node, { resolve: true });
+}
+
+/**
+ * The run's output dir (`paths.output_dir`), created if missing. A config from `compose()` has none (Hydra's
+ * compose API makes no run directory), so that case is an error that says what to set.
+ */
+export function outputDir(cfg: DictConfig): string {
+  const paths = cfgGet(cfg, "paths") as DictConfig | null;
+  const dir = paths === null ? null : cfgGet(paths, "output_dir");
+  if (dir === null || dir === undefined || String(dir) === "" || String(dir) === "null") {
+    throw new Error(
+      "paths.output_dir is not set: a config made by compose() has no run directory. " +
+        "Add the override 'paths.output_dir=<folder>' (e.g. logs/my-run), or run through `kiln train` / runHydraApp.",
+    );
+  }
+  mkdirSync(String(dir), { recursive: true });
+  return String(dir);
 }

@@ -17,6 +17,7 @@ import {
   ValueNode,
 } from "../config/index.js";
 import { getLogger } from "../config/run/logger.js";
+import { outputDir } from "./config-access.js";
 
 const log = getLogger("src.utils.rich_utils");
 
@@ -110,6 +111,6 @@ export function printConfigTree(
   const color = opts.colorOut ?? (process.stdout.isTTY === true && !process.env.NO_COLOR);
   write(renderConfigTree(cfg, { ...opts, color }));
   const plain = renderConfigTree(cfg, { ...opts, color: false, warnMissing: false });
-  if (opts.saveToFile) writeFileSync(join(String(cfg.paths.output_dir), "config_tree.log"), plain);
+  if (opts.saveToFile) writeFileSync(join(outputDir(cfg), "config_tree.log"), plain);
   return plain;
 }

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { type DictConfig, getHydraConfig, nodeOfView, select, update } from "../config/index.js";
 import { getLogger } from "../config/run/logger.js";
-import { cfgGet, toPlain } from "./config-access.js";
+import { cfgGet, outputDir, toPlain } from "./config-access.js";
 import { pyRepr } from "./config-tree.js";
 
 const log = getLogger("src.utils.rich_utils");
@@ -77,6 +77,6 @@ export async function enforceTags(
     if (root !== undefined) update(root, "tags", tags, { forceAdd: true, merge: false });
     log.info(`Tags: ${tagsRepr(tags)}`);
   }
-  if (opts.saveToFile) writeFileSync(join(String(cfg.paths.output_dir), "tags.log"), `${tagsRepr(tags)}\n`);
+  if (opts.saveToFile) writeFileSync(join(outputDir(cfg), "tags.log"), `${tagsRepr(tags)}\n`);
   return tags.map(String);
 }
