@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `kiln` command: runs the compiled CLI (npm run build makes dist/).
-import { main } from "../dist/cli.js";
+// The `kiln` command: runs the bundled CLI (dist/bundle/cli.js, made by `npm run build`).
+import { main } from "../dist/bundle/cli.js";
 
 await main();

@@ -5,15 +5,16 @@
  * modules are imported only when a job runs, so --help, --cfg and --info never load torch.
  */
 import { existsSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command } from "commander";
+import { packageRoot } from "./common/package-root.js";
 import { type DictConfig, runHydraApp } from "./config/index.js";
 import { setupProjectRoot } from "./utils/project-root.js";
 import { registerKilnTargets } from "./utils/targets.js";
 
 /** The configs shipped with Kiln (configs/ next to src/ and dist/). */
-export const DEFAULT_CONFIG_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..", "configs");
+export const DEFAULT_CONFIG_DIR = join(packageRoot(import.meta.url), "configs");
 
 /** Runs `kiln train|eval <hydra args>`; returns the exit code (0 on success). */
 export async function runTask(task: "train" | "eval", hydraArgs: string[]): Promise<number> {

