@@ -1,0 +1,46 @@
+// The op-overhead micro-benchmark (issue 8, item 4): ns per call of a trivial 1-element add and ns per small
+// SimpleDenseNet training step (batch 16), through Kiln, the pure C++ program and (when available) Python.
+import { join } from "node:path";
+import { BENCH_DIR, benchEnv, runJson, tsNode } from "./proc.js";
+import { type Summary, summarize } from "./stats.js";
+
+export interface OpOverheadOptions {
+  threads: number;
+  iters: number;
+  steps: number;
+  repeats: number;
+  cppDir?: string;
+  python?: string;
+}
+
+export interface OpSide {
+  add_ns: Summary;
+  mlp_step_ns: Summary;
+}
+
+export type OpSideName = "kiln" | "cpp" | "python";
+
+interface OpRun {
+  add_ns: number[];
+  mlp_step_ns: number[];
+}
+
+/** Runs each available side once (each process repeats its measurement `repeats` times after a warm-up). */
+export function runOpOverhead(o: OpOverheadOptions): Partial<Record<OpSideName, OpSide>> {
+  const args = ["--iters", String(o.iters), "--steps", String(o.steps), "--repeats", String(o.repeats)];
+  const env = benchEnv(o.threads);
+  const threads = ["--threads", String(o.threads)];
+  const runs: Partial<Record<OpSideName, OpRun>> = {
+    kiln: runJson<OpRun>(...tsNode(join(BENCH_DIR, "kiln-op-overhead.ts"), args), env),
+  };
+  if (o.cppDir) runs.cpp = runJson<OpRun>(join(o.cppDir, "op_overhead"), [...args, ...threads], env);
+  if (o.python) {
+    const script = join(BENCH_DIR, "python/op_overhead.py");
+    runs.python = runJson<OpRun>(o.python, [script, ...args, ...threads], env);
+  }
+  const out: Partial<Record<OpSideName, OpSide>> = {};
+  for (const [name, r] of Object.entries(runs) as [OpSideName, OpRun][]) {
+    out[name] = { add_ns: summarize(r.add_ns), mlp_step_ns: summarize(r.mlp_step_ns) };
+  }
+  return out;
+}
