@@ -26,6 +26,7 @@ export { Generator, getRngState, setRngState } from "./generator.js";
 export type { NativeTypedArray, Scalar } from "./native.js";
 export * as nn from "./nn/index.js";
 // Op families: each file adds its functions here and its methods to Tensor (see native/README.md).
+export * from "./ops/indexing.js";
 export * from "./ops/math.js";
 export * from "./ops/nn.js";
 export * from "./ops/reduce.js";

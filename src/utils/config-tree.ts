@@ -5,7 +5,8 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { PyFloat, pyStr } from "../common/pyvalue.js";
+import { pyRepr } from "../common/pyrepr.js";
+import { pyStr } from "../common/pyvalue.js";
 import {
   type DictConfig,
   DictNode,
@@ -44,18 +45,6 @@ function colorYamlLine(line: string): string {
   const m = /^(\s*(?:- )?)([^:#'"][^:]*?):( .*)?$/.exec(line);
   if (!m) return `${VALUE}${line}${RESET}`;
   return `${m[1]}${KEY}${m[2]}${RESET}:${m[3] ? `${VALUE}${m[3]}${RESET}` : ""}`;
-}
-
-/** Python's repr of plain config data (lists, dicts, strings, numbers, None, booleans). */
-export function pyRepr(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(pyRepr).join(", ")}]`;
-  if (typeof v === "string") return `'${v.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
-  if (v !== null && typeof v === "object" && !(v instanceof PyFloat)) {
-    return `{${Object.entries(v)
-      .map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`)
-      .join(", ")}}`;
-  }
-  return pyStr(v);
 }
 
 function branchText(cfg: DictConfig, field: string, resolve: boolean): string {

@@ -6,10 +6,10 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline/promises";
+import { pyRepr } from "../common/pyrepr.js";
 import { type DictConfig, getHydraConfig, nodeOfView, select, update } from "../config/index.js";
 import { getLogger } from "../config/run/logger.js";
 import { cfgGet, outputDir, toPlain } from "./config-access.js";
-import { pyRepr } from "./config-tree.js";
 
 const log = getLogger("src.utils.rich_utils");
 

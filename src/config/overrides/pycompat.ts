@@ -3,6 +3,7 @@
  * `sorted()` (with CPython's comparison order, so mixed-type errors name the same pair of types), int()/float()
  * of strings, str() of values, repr() of strings and fnmatch. Hydra's error messages quote these verbatim.
  */
+import { pyRepr as plainPyRepr, pyReprString } from "../../common/pyrepr.js";
 import { formatPyFloat, PyFloat } from "../../common/pyvalue.js";
 import { ChoiceSweep, Glob, IntervalSweep, isDict, QuotedString, RangeSweep } from "./types.js";
 
@@ -33,36 +34,22 @@ export function pyTypeName(v: unknown): string {
   return typeof v;
 }
 
-/** Python's repr() of a str. */
-export function pyReprStr(s: string): string {
-  const q = s.includes("'") && !s.includes('"') ? '"' : "'";
-  let out = "";
-  for (const c of s) {
-    if (c === "\\") out += "\\\\";
-    else if (c === q) out += `\\${q}`;
-    else if (c === "\n") out += "\\n";
-    else if (c === "\r") out += "\\r";
-    else if (c === "\t") out += "\\t";
-    else if (c < " " || c === "\x7f") out += `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`;
-    else out += c;
+/** Python's repr() of a str (override errors quote values with it). */
+export const pyReprStr = pyReprString;
+
+// Parsed override values beyond plain data: QuotedString shows its fields, the rest (sweeps, globs) its type.
+function overrideValueRepr(v: unknown): string | undefined {
+  if (v instanceof QuotedString) return `QuotedString(text=${pyReprStr(v.text)}, quote=${v.quote})`;
+  if (typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof PyFloat) && !isDict(v)) {
+    return pyTypeName(v);
   }
-  return q + out + q;
+  if (typeof v === "bigint" || typeof v === "function" || typeof v === "symbol") return pyTypeName(v);
+  return undefined;
 }
 
 /** Python's repr() of a parsed value (for messages such as `Invalid arguments: (...)`). */
 export function pyRepr(v: unknown): string {
-  if (v === null || v === undefined) return "None";
-  if (typeof v === "boolean") return v ? "True" : "False";
-  if (typeof v === "number") return Number.isInteger(v) ? String(v) : formatPyFloat(v);
-  if (v instanceof PyFloat) return formatPyFloat(v.value);
-  if (typeof v === "string") return pyReprStr(v);
-  if (Array.isArray(v)) return `[${v.map(pyRepr).join(", ")}]`;
-  if (v instanceof QuotedString) return `QuotedString(text=${pyReprStr(v.text)}, quote=${v.quote})`;
-  if (isDict(v))
-    return `{${Object.entries(v)
-      .map(([k, x]) => `${pyReprStr(k)}: ${pyRepr(x)}`)
-      .join(", ")}}`;
-  return pyTypeName(v);
+  return plainPyRepr(v, overrideValueRepr);
 }
 
 /** A value usable as a Python number (bool and int count), or null. */

@@ -3,6 +3,7 @@
  * keeps the top k by a monitored metric (deleting the files that drop out), `last.ckpt`, and the state
  * (best_model_path, best_k_models, ...) that a resumed fit restores. Options use Lightning's snake_case names.
  */
+import { pyRepr } from "../../common/pyrepr.js";
 import { Callback } from "./callback.js";
 
 export type { ModelCheckpointOptions } from "./checkpoint-options.js";
@@ -21,7 +22,7 @@ import { formatCheckpointFilename, type NameMetrics } from "./checkpoint-name.js
 import { type ModelCheckpointOptions, resolveCheckpointOptions } from "./checkpoint-options.js";
 import { defaultCheckpointDir, saveOnTrainEpochEnd, skipSaving, validatesAfter } from "./checkpoint-rules.js";
 import { TopKScores } from "./checkpoint-topk.js";
-import { emitInfo, emitWarning, pyRepr } from "./messages.js";
+import { emitInfo, emitWarning } from "./messages.js";
 import { MisconfigurationError } from "./options.js";
 import { pyFormatNumber } from "./pyformat.js";
 import { type CheckpointTrainerView, isFitting, metricEntries } from "./trainer-view.js";

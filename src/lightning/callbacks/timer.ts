@@ -3,9 +3,10 @@
  * when `duration` ("DD:HH:MM:SS", seconds, or `{days, hours, minutes, seconds}`) has elapsed, checked after
  * every training step (`interval: "step"`) or epoch (`"epoch"`). The elapsed time survives a resume.
  */
+import { pyRepr } from "../../common/pyrepr.js";
 import { Callback } from "./callback.js";
 import { TimeDelta } from "./checkpoint-files.js";
-import { emitInfo, pyRepr } from "./messages.js";
+import { emitInfo } from "./messages.js";
 import { boolOption, MisconfigurationError, readOptions, stringOption } from "./options.js";
 import type { TrainerView } from "./trainer-view.js";
 

@@ -2,24 +2,15 @@
  * Hyperparameter helpers shared by the loggers, after lightning.fabric.utilities.logger: convert, flatten with
  * `/`, sanitize to loggable primitives (with Python's str() for the rest), and prefix metric names.
  */
-import { formatPyFloat, PyFloat, pyStr } from "../../common/pyvalue.js";
+import { isMapping, mappingEntries, pyRepr } from "../../common/pyrepr.js";
+import { PyFloat } from "../../common/pyvalue.js";
 
-/** True for a plain `{}`-style object or a Map (Python's MutableMapping). */
-export function isMapping(v: unknown): v is Record<string, unknown> | Map<unknown, unknown> {
-  if (v instanceof Map) return true;
-  if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
-  const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
-}
-
-function entriesOf(v: Record<string, unknown> | Map<unknown, unknown>): [string, unknown][] {
-  return v instanceof Map ? [...v].map(([k, x]) => [pyStr(k), x]) : Object.entries(v);
-}
+export { isMapping };
 
 /** `_convert_params`: undefined/null become `{}`; a Map becomes a plain object. */
 export function convertParams(params: Record<string, unknown> | Map<string, unknown> | null | undefined) {
   if (params === null || params === undefined) return {} as Record<string, unknown>;
-  return Object.fromEntries(entriesOf(params));
+  return Object.fromEntries(mappingEntries(params));
 }
 
 /** `_flatten_dict`: nested mappings become `parent/child` keys; other values (lists too) stay as they are. */
@@ -31,37 +22,11 @@ export function flattenDict(
   const result: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(params)) {
     const key = parentKey ? `${parentKey}${delimiter}${k}` : k;
-    if (isMapping(v)) Object.assign(result, flattenDict(Object.fromEntries(entriesOf(v)), delimiter, key));
+    if (isMapping(v))
+      Object.assign(result, flattenDict(Object.fromEntries(mappingEntries(v)), delimiter, key));
     else result[key] = v;
   }
   return result;
-}
-
-function pyReprString(s: string): string {
-  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
-  let out = "";
-  for (const ch of s) {
-    const code = ch.codePointAt(0) ?? 0;
-    if (ch === "\\" || ch === quote) out += `\\${ch}`;
-    else if (ch === "\n") out += "\\n";
-    else if (ch === "\r") out += "\\r";
-    else if (ch === "\t") out += "\\t";
-    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, "0")}`;
-    else out += ch;
-  }
-  return quote + out + quote;
-}
-
-/** Python's repr() of a value as it would look after the config round trip (lists, dicts, scalars). */
-export function pyRepr(v: unknown): string {
-  if (typeof v === "string") return pyReprString(v);
-  if (v instanceof PyFloat) return formatPyFloat(v.value);
-  if (Array.isArray(v)) return `[${v.map(pyRepr).join(", ")}]`;
-  if (isMapping(v))
-    return `{${entriesOf(v)
-      .map(([k, x]) => `${pyReprString(k)}: ${pyRepr(x)}`)
-      .join(", ")}}`;
-  return pyStr(v);
 }
 
 /** Python's str() of a value: strings as they are, containers and others as repr(). */

@@ -1,4 +1,5 @@
 // Python-style value formatting for extraRepr(), so printouts read like PyTorch's.
+import { pyReprString } from "../../common/pyrepr.js";
 import { formatPyFloat } from "../../common/pyvalue.js";
 
 /** Python's str of a bool. */
@@ -12,7 +13,7 @@ export const pyTuple = (xs: readonly number[]): string =>
   xs.length === 1 ? `(${xs[0]},)` : `(${xs.join(", ")})`;
 
 /** Python's repr of a string: 'none'. */
-export const pyStrRepr = (s: string): string => `'${s}'`;
+export const pyStrRepr = (s: string): string => pyReprString(s);
 
 /** PyTorch's _addindent: every line but the first indented by `spaces` (nested module printouts). */
 export function indentTail(s: string, spaces: number): string {

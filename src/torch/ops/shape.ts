@@ -1,20 +1,7 @@
-// Shape and indexing ops: torch.reshape(t, shape) and t.reshape(shape), joins, splits, gathers, scatters and
-// Python-style indexing (t.index(...), see IndexElement).
+// Shape ops: torch.reshape(t, shape) and t.reshape(shape), views, joins, splits, gathers and scatters.
+// Python-style indexing (t.index(...)) is in indexing.ts.
 import { type Handle, native, type Scalar } from "../native.js";
 import { operand, Tensor, type TensorLike, wrap, wrapList } from "../tensor.js";
-
-/**
- * One element of t.index(...), as in Python's t[...]:
- * - an integer picks one position and removes the dim (negative counts from the end);
- * - a range `[start, end, step]` (any part null/omitted: `[]` is the full `:`, `[1]` is `1:`,
- *   `[null, null, 2]` is `::2`) or the same as a string `":"`, `"1:"`, `"::2"`, `"-3:-1"`: keeps the dim;
- * - `"..."` stands for as many full ranges as needed;
- * - `null` inserts a new dim of size 1 (Python's None / np.newaxis);
- * - a tensor of int64 indices or a bool mask: advanced indexing (copies instead of a view).
- */
-export type IndexElement = number | null | string | (number | null | undefined)[] | boolean | Tensor;
-
-type NativeIndexElement = number | null | string | (number | null | undefined)[] | boolean;
 
 declare module "../native.js" {
   interface NativeAddon {
@@ -41,8 +28,6 @@ declare module "../native.js" {
     narrow(t: Handle, dim: number, start: number, length: number): Handle;
     slice(t: Handle, dim: number, start?: number | null, end?: number | null, step?: number): Handle;
     select(t: Handle, dim: number, index: number): Handle;
-    index(t: Handle, spec: NativeIndexElement[], tensors: Handle[]): Handle;
-    indexPut_(t: Handle, spec: NativeIndexElement[], tensors: Handle[], value: Handle | Scalar): void;
     indexSelect(t: Handle, dim: number, index: Handle): Handle;
     gather(t: Handle, dim: number, index: Handle): Handle;
     scatter(t: Handle, dim: number, index: Handle, src: Handle | Scalar): Handle;
@@ -101,10 +86,6 @@ declare module "../tensor.js" {
     slice(dim: number, start?: number | null, end?: number | null, step?: number): Tensor;
     /** Position `index` of `dim`, removing the dim (a view). */
     select(dim: number, index: number): Tensor;
-    /** Python-style t[...]: integers, ranges, "...", null (new axis), index tensors (see IndexElement). */
-    index(...spec: IndexElement[]): Tensor;
-    /** In place: t[...spec] = value (a number or a tensor broadcasting to the indexed shape). */
-    indexPut_(spec: IndexElement[], value: TensorLike): this;
     /** The positions `index` (1-D int64) of `dim`. */
     indexSelect(dim: number, index: Tensor): Tensor;
     /** out[i][j] = this[index[i][j]][j] for dim 0 (and likewise for other dims). */
@@ -247,13 +228,6 @@ export function select(t: Tensor, dim: number, index: number): Tensor {
   return wrap(native().select(t.handle, dim, index));
 }
 
-/** Python-style t[...spec] (see IndexElement); basic indexing gives a view. */
-export function index(t: Tensor, ...spec: IndexElement[]): Tensor {
-  // libtorch rejects an empty index list; Python's t[()] is a view of all of t, as t[...] is.
-  const { elements, tensors } = nativeSpec(spec.length === 0 ? ["..."] : spec);
-  return wrap(native().index(t.handle, elements, tensors));
-}
-
 /** The positions `index` (1-D integer tensor) of `dim`. */
 export function indexSelect(t: Tensor, dim: number, index: Tensor): Tensor {
   return wrap(native().indexSelect(t.handle, dim, index.handle));
@@ -282,32 +256,6 @@ export function maskedFill(t: Tensor, mask: Tensor, value: TensorLike): Tensor {
 /** Elementwise `condition ? a : b`, broadcasting; a and b may be numbers (promoted like Python scalars). */
 export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
   return wrap(native().where(condition.handle, operand(a), operand(b)));
-}
-
-// "1:3", ":", "::2", "-2:" -> [start, end, step]; tensors travel separately, marked "#" (see ops_shape.cc).
-function nativeSpec(spec: IndexElement[]): { elements: NativeIndexElement[]; tensors: Handle[] } {
-  const tensors: Handle[] = [];
-  const elements = spec.map((e): NativeIndexElement => {
-    if (e instanceof Tensor) {
-      tensors.push(e.handle);
-      return "#";
-    }
-    if (typeof e === "string" && e !== "...") return parseRange(e);
-    return e;
-  });
-  return { elements, tensors };
-}
-
-function parseRange(text: string): (number | null)[] {
-  const parts = text.split(":");
-  const bad =
-    parts.length < 2 || parts.length > 3 || parts.some((p) => p.trim() !== "" && !/^\s*-?\d+\s*$/.test(p));
-  if (bad) {
-    throw new TypeError(
-      `index: "${text}" is not a range; use "start:end:step" with optional integers (e.g. ":", "1:", "::2") or "..."`,
-    );
-  }
-  return parts.map((p) => (p.trim() === "" ? null : Number(p)));
 }
 
 Object.assign(Tensor.prototype, {
@@ -376,14 +324,6 @@ Object.assign(Tensor.prototype, {
   },
   select(this: Tensor, dim: number, i: number) {
     return select(this, dim, i);
-  },
-  index(this: Tensor, ...spec: IndexElement[]) {
-    return index(this, ...spec);
-  },
-  indexPut_(this: Tensor, spec: IndexElement[], value: TensorLike) {
-    const { elements, tensors } = nativeSpec(spec);
-    native().indexPut_(this.handle, elements, tensors, operand(value));
-    return this;
   },
   indexSelect(this: Tensor, dim: number, i: Tensor) {
     return indexSelect(this, dim, i);

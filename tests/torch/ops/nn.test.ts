@@ -1,34 +1,12 @@
 // nn functional ops against Python torch (scripts/fixtures/reduce_nn_ops.py) and float64 gradchecks. Behaviour
 // that a fixture cannot show (running stats, dropout statistics, errors) is in nn-behaviour.test.ts.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import type { DType, NestedArray, Tensor } from "../../../src/torch/index.js";
 import * as torch from "../../../src/torch/index.js";
-import { testOnDevices } from "../devices.js";
-import { gradcheck } from "../gradcheck.js";
-
-interface Encoded {
-  data: NestedArray;
-  dtype: DType;
-  shape: number[];
-  grad?: boolean;
-}
-interface FixtureCase {
-  name: string;
-  inputs: Encoded[];
-  outputs: Encoded[];
-  weights?: (number[] | null)[];
-  grads?: (NestedArray | null)[];
-}
-type Out = Tensor | Tensor[] | { values: Tensor; indices: Tensor };
-
-const fixture = JSON.parse(
-  readFileSync(new URL("../../fixtures/torch/reduce_nn_ops.json", import.meta.url), "utf8"),
-) as { cases: FixtureCase[] };
+import { declareMultiOutputTests, type MultiOutputOp, reduceNnCases } from "./fixture.js";
 
 // The JS side of each Python nn case, by name (F = torch.nn.functional, as in Python).
 const F = torch.nn.functional;
-const ops: Record<string, (...xs: Tensor[]) => Out> = {
+const ops: Record<string, MultiOutputOp> = {
   linear: (x, w, b) => F.linear(x!, w!, b),
   linear_nobias: (x, w) => torch.linear(x!, w!),
   conv2d_basic: (x, w, b) => F.conv2d(x!, w!, b),
@@ -94,75 +72,11 @@ const ops: Record<string, (...xs: Tensor[]) => Out> = {
     F.binaryCrossEntropyWithLogits(x!, y!, { weight, pos_weight: pw, reduction: "sum" }),
 };
 
-function outputs(o: Out): Tensor[] {
-  if (Array.isArray(o)) return o;
-  return "values" in o ? [o.values, o.indices] : [o];
-}
-
-function flat(v: NestedArray): number[] {
-  return Array.isArray(v) ? v.flatMap(flat) : [Number(v)];
-}
-
-function assertClose(actual: NestedArray, expected: NestedArray, what: string): void {
-  const a = flat(actual);
-  const e = flat(expected);
-  assert.equal(a.length, e.length, `${what}: ${a.length} values, expected ${e.length}`);
-  for (let k = 0; k < a.length; k++) {
-    assert.ok(Math.abs(a[k]! - e[k]!) <= 1e-10 * (1 + Math.abs(e[k]!)), `${what}[${k}]: ${a[k]} != ${e[k]}`);
-  }
-}
-
 // PyTorch defines the padding_idx row's gradient as zero although the output depends on it, so finite
 // differences disagree there by design; the fixture's gradients check that behaviour instead.
 const noGradcheck = new Set(["embedding_padding_idx", "embedding_padding_negative"]);
 
-const cases = fixture.cases.filter((c) => c.name in ops);
+const cases = reduceNnCases(ops);
 assert.equal(cases.length, Object.keys(ops).length, "every nn op has a fixture case");
 
-for (const c of cases) {
-  const op = ops[c.name]!;
-  const make = (device: string) =>
-    c.inputs.map((i) => torch.tensor(i.data, { dtype: i.dtype, device, requiresGrad: i.grad === true }));
-
-  testOnDevices(`${c.name} matches Python torch`, (device) => {
-    torch.tidy(() => {
-      const inputs = make(device);
-      const outs = outputs(op(...inputs));
-      assert.equal(outs.length, c.outputs.length);
-      outs.forEach((o, k) => {
-        const want = c.outputs[k]!;
-        assert.deepEqual([o.dtype, o.shape], [want.dtype, want.shape], `${c.name} output ${k} dtype/shape`);
-        assertClose(o.toArray(), want.data, `${c.name} output ${k}`);
-      });
-      if (!c.weights || !c.grads) return;
-      let total: Tensor | null = null;
-      c.weights.forEach((w, k) => {
-        if (w === null) return;
-        const o = outs[k]!;
-        const term = o.mul(torch.tensor(w, { dtype: "float64", device }).reshape(o.shape)).sum();
-        total = total === null ? term : total.add(term);
-      });
-      (total as Tensor | null)?.backward();
-      c.grads.forEach((g, i) => {
-        if (g !== null) assertClose(inputs[i]!.grad!.toArray(), g, `${c.name} grad of input ${i}`);
-      });
-    });
-  });
-
-  if (c.grads && !noGradcheck.has(c.name)) {
-    testOnDevices(`${c.name} passes a float64 gradcheck`, (device) => {
-      torch.tidy(() => {
-        const inputs = make(device).map((t) => t.detach());
-        const which = c.inputs.flatMap((i, k) => (i.grad ? [k] : []));
-        const fn = (...diff: Tensor[]) => {
-          const args = inputs.map((t, k) => (which.includes(k) ? diff[which.indexOf(k)]! : t));
-          return outputs(op(...args))[0]!;
-        };
-        gradcheck(
-          fn,
-          which.map((k) => inputs[k]!),
-        );
-      });
-    });
-  }
-}
+declareMultiOutputTests(cases, ops, { noGradcheck });

@@ -1,32 +1,11 @@
 // Reductions against Python torch (scripts/fixtures/reduce_nn_ops.py), float64 gradchecks, and their options.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import type { DType, NestedArray, Tensor } from "../../../src/torch/index.js";
 import * as torch from "../../../src/torch/index.js";
 import { testOnDevices } from "../devices.js";
-import { gradcheck } from "../gradcheck.js";
-
-interface Encoded {
-  data: NestedArray;
-  dtype: DType;
-  shape: number[];
-  grad?: boolean;
-}
-interface FixtureCase {
-  name: string;
-  inputs: Encoded[];
-  outputs: Encoded[];
-  weights?: (number[] | null)[];
-  grads?: (NestedArray | null)[];
-}
-type Out = Tensor | Tensor[] | { values: Tensor; indices: Tensor };
-
-const fixture = JSON.parse(
-  readFileSync(new URL("../../fixtures/torch/reduce_nn_ops.json", import.meta.url), "utf8"),
-) as { cases: FixtureCase[] };
+import { declareMultiOutputTests, type MultiOutputOp, reduceNnCases } from "./fixture.js";
 
 // The JS side of each Python reduction case, by name.
-const ops: Record<string, (...xs: Tensor[]) => Out> = {
+const ops: Record<string, MultiOutputOp> = {
   sum_dims_list: (x) => torch.sum(x!, [0, 2]),
   sum_int_dtype: (x) => x!.sum(1, { dtype: "float64" }),
   mean_all: (x) => x!.mean(),
@@ -64,74 +43,10 @@ const ops: Record<string, (...xs: Tensor[]) => Out> = {
   amax_ties: (x) => torch.amax(x!, 1),
 };
 
-function outputs(o: Out): Tensor[] {
-  if (Array.isArray(o)) return o;
-  return "values" in o ? [o.values, o.indices] : [o];
-}
-
-function flat(v: NestedArray): number[] {
-  return Array.isArray(v) ? v.flatMap(flat) : [Number(v)];
-}
-
-function assertClose(actual: NestedArray, expected: NestedArray, what: string): void {
-  const a = flat(actual);
-  const e = flat(expected);
-  assert.equal(a.length, e.length, `${what}: ${a.length} values, expected ${e.length}`);
-  for (let k = 0; k < a.length; k++) {
-    assert.ok(Math.abs(a[k]! - e[k]!) <= 1e-10 * (1 + Math.abs(e[k]!)), `${what}[${k}]: ${a[k]} != ${e[k]}`);
-  }
-}
-
-const cases = fixture.cases.filter((c) => c.name in ops);
+const cases = reduceNnCases(ops);
 assert.equal(cases.length, Object.keys(ops).length, "every reduction op has a fixture case");
 
-for (const c of cases) {
-  const op = ops[c.name]!;
-  const make = (device: string) =>
-    c.inputs.map((i) => torch.tensor(i.data, { dtype: i.dtype, device, requiresGrad: i.grad === true }));
-
-  testOnDevices(`${c.name} matches Python torch`, (device) => {
-    torch.tidy(() => {
-      const inputs = make(device);
-      const outs = outputs(op(...inputs));
-      assert.equal(outs.length, c.outputs.length);
-      outs.forEach((o, k) => {
-        const want = c.outputs[k]!;
-        assert.deepEqual([o.dtype, o.shape], [want.dtype, want.shape], `${c.name} output ${k} dtype/shape`);
-        assertClose(o.toArray(), want.data, `${c.name} output ${k}`);
-      });
-      if (!c.weights || !c.grads) return;
-      let total: Tensor | null = null;
-      c.weights.forEach((w, k) => {
-        if (w === null) return;
-        const o = outs[k]!;
-        const term = o.mul(torch.tensor(w, { dtype: "float64", device }).reshape(o.shape)).sum();
-        total = total === null ? term : total.add(term);
-      });
-      (total as Tensor | null)?.backward();
-      c.grads.forEach((g, i) => {
-        if (g !== null) assertClose(inputs[i]!.grad!.toArray(), g, `${c.name} grad of input ${i}`);
-      });
-    });
-  });
-
-  if (c.grads) {
-    testOnDevices(`${c.name} passes a float64 gradcheck`, (device) => {
-      torch.tidy(() => {
-        const inputs = make(device).map((t) => t.detach());
-        const which = c.inputs.flatMap((i, k) => (i.grad ? [k] : []));
-        const fn = (...diff: Tensor[]) => {
-          const args = inputs.map((t, k) => (which.includes(k) ? diff[which.indexOf(k)]! : t));
-          return outputs(op(...args))[0]!;
-        };
-        gradcheck(
-          fn,
-          which.map((k) => inputs[k]!),
-        );
-      });
-    });
-  }
-}
+declareMultiOutputTests(cases, ops);
 
 testOnDevices("max/min without a dim return a tensor, with a dim {values, indices}", (device) => {
   torch.tidy(() => {
