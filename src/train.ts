@@ -4,9 +4,10 @@
  * checkpoint, and return the merged metrics; `main` adds `extras` before and `optimized_metric` after.
  */
 
-import { type DictConfig, instantiate } from "./config/index.js";
+import { type DictConfig, instantiate, nodeOfView, toContainer } from "./config/index.js";
 import { getLogger } from "./config/run/logger.js";
 import type { LightningDataModule } from "./lightning/datamodule.js";
+import type { Logger } from "./lightning/loggers/logger.js";
 import type { LightningModule } from "./lightning/module.js";
 import type { Trainer } from "./lightning/trainer/trainer.js";
 import { cfgGet, truthy } from "./utils/config-access.js";
@@ -46,6 +47,12 @@ export async function instantiateRun(
   const extra = withCallbacks ? { callbacks, logger } : { logger };
   const trainer = await instantiate<Trainer>(cfg.trainer, extra);
   objects.trainer = trainer;
+  // Resuming a fit continues the checkpoint's tracker runs: the ids must reach the loggers before the
+  // hyperparameters below start their runs (the trainer would otherwise do it at fit, too late).
+  const ckptPath = cfgGet(cfg, "ckpt_path");
+  if (withCallbacks && truthy(cfgGet(cfg, "train")) && typeof ckptPath === "string" && ckptPath !== "") {
+    trainer.resumeLoggerRuns(ckptPath);
+  }
   if (logger.length > 0) {
     // Kiln's datamodules decide their data source in prepareData (idempotent; the trainer's call then does
     // nothing): doing it now lets the hyperparameters say which data the run used.
@@ -53,8 +60,21 @@ export async function instantiateRun(
     if (preparable.resolvedSource === null) await preparable.prepareData();
     log.info("Logging hyperparameters!");
     logHyperparameters({ cfg, model, datamodule, trainer });
+    tagRuns(logger, cfgGet(cfg, "tags"));
   }
   return { datamodule, model, trainer };
+}
+
+/** The config's `tags` list as tracker tags (`<tag>: true`), for the loggers that have run tags (MLflow). */
+export function tagRuns(loggers: readonly Logger[], tags: unknown): void {
+  const node = nodeOfView(tags);
+  const list = node === undefined ? tags : toContainer(node, { resolve: true });
+  if (!Array.isArray(list) || list.length === 0) return;
+  const asTags = Object.fromEntries(list.map((tag) => [String(tag), "true"]));
+  for (const logger of loggers) {
+    const taggable = logger as Logger & { setTags?: (tags: Record<string, unknown>) => void };
+    if (typeof taggable.setTags === "function") taggable.setTags(asTags);
+  }
 }
 
 /** Trains (and tests) per `cfg`; returns the merged train+test metrics and the objects it built. */

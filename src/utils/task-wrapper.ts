@@ -4,6 +4,8 @@
  * that fits (success, failed, or interrupted for Ctrl-C) and prints the output dir. Closing loggers even on
  * failure keeps a multirun's later jobs (and MLflow run statuses) sane.
  */
+import { existsSync } from "node:fs";
+import { join, posix } from "node:path";
 import type { DictConfig } from "../config/index.js";
 import { getLogger } from "../config/run/logger.js";
 import type { FinalizeStatus, Logger } from "../lightning/loggers/logger.js";
@@ -46,6 +48,38 @@ export async function closeLoggers(loggers: readonly Logger[], status: FinalizeS
   }
 }
 
+/** The files of a run folder that go to the trackers as artifacts (relative paths, kept as artifact paths). */
+export const RUN_ARTIFACTS = [
+  ".hydra/config.yaml",
+  ".hydra/hydra.yaml",
+  ".hydra/overrides.yaml",
+  "config_tree.log",
+  "tags.log",
+] as const;
+
+/**
+ * Copies the run folder's config files (RUN_ARTIFACTS that exist) into the artifacts of every logger that
+ * has artifacts and a started run, so a tracked run says how it was configured. Failures are warnings.
+ */
+export async function logRunArtifacts(loggers: readonly Logger[], outputDir: string): Promise<void> {
+  const present = RUN_ARTIFACTS.filter((rel) => existsSync(join(outputDir, rel)));
+  for (const logger of loggers) {
+    if (typeof logger.logArtifact !== "function") continue;
+    // A logger that never started its run (the task failed first) gets no run just for these files.
+    if ((logger as { runStarted?: boolean }).runStarted === false) continue;
+    for (const rel of present) {
+      const folder = posix.dirname(rel);
+      try {
+        await logger.logArtifact(join(outputDir, rel), folder === "." ? undefined : folder);
+      } catch (e) {
+        log.warning(
+          `Logging artifact ${rel} to ${logger.constructor.name} failed: ${e instanceof Error ? e.message : e}`,
+        );
+      }
+    }
+  }
+}
+
 /** Wraps a task body with failure logging, logger closing and the output dir line. */
 export function taskWrapper(body: TaskBody): (cfg: DictConfig) => Promise<TaskResult> {
   return async (cfg: DictConfig) => {
@@ -59,16 +93,18 @@ export function taskWrapper(body: TaskBody): (cfg: DictConfig) => Promise<TaskRe
       log.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
       throw e;
     } finally {
+      const outputDir = outputDirOf(cfg);
+      if (outputDir !== null) await logRunArtifacts(objects.logger ?? [], outputDir);
       await closeLoggers(objects.logger ?? [], status);
-      log.info(`Output dir: ${outputDirOf(cfg)}`);
+      log.info(`Output dir: ${outputDir ?? "(unknown: paths.output_dir does not resolve)"}`);
     }
   };
 }
 
-function outputDirOf(cfg: DictConfig): string {
+function outputDirOf(cfg: DictConfig): string | null {
   try {
     return String(cfg.paths.output_dir);
   } catch {
-    return "(unknown: paths.output_dir does not resolve)";
+    return null;
   }
 }

@@ -105,7 +105,7 @@ test("Parameters load back as Parameters with their requires_grad", () => {
 
 test("a file written by Python's torch.save loads into Tensors", () => {
   torch.tidy(() => {
-    const loaded = torch.load("/work/shared/fixtures/torch/saved_by_python.pt") as {
+    const loaded = torch.load(join(import.meta.dirname, "../fixtures/torch/saved_by_python.pt")) as {
       w: torch.Tensor;
       b: torch.Tensor;
       step: number;

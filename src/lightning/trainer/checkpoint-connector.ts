@@ -7,6 +7,7 @@ import { load, save } from "../../torch/serialization/index.js";
 import { markOrderedDict } from "../../torch/serialization/types.js";
 import type { Tensor } from "../../torch/tensor.js";
 import type { Checkpoint } from "../callbacks/callback.js";
+import type { Logger } from "../loggers/logger.js";
 import type { Trainer } from "./trainer.js";
 
 /** The Lightning version whose checkpoint layout Kiln writes. */
@@ -75,6 +76,64 @@ export async function dumpCheckpoint(trainer: Trainer, weightsOnly: boolean): Pr
     checkpoint.rng_states = rng;
   }
   return checkpoint;
+}
+
+/** A logger that can continue a tracker run (MLFlowLogger); the id must arrive before the run starts. */
+export interface ResumableLogger extends Logger {
+  resumeRun(runId: string): void;
+  readonly runStarted: boolean;
+}
+
+/** Whether `logger` can continue a checkpoint's run and has not started one yet. */
+export function awaitsRunId(logger: Logger): logger is ResumableLogger {
+  const l = logger as Partial<ResumableLogger>;
+  return typeof l.resumeRun === "function" && l.runStarted === false;
+}
+
+/** The `logger_run_ids` a checkpoint holds (`{}` for none); reads no tensor into native memory. */
+export function readLoggerRunIds(filepath: string): Record<string, string> {
+  const checkpoint = load(filepath, { raw: true }) as { logger_run_ids?: unknown } | null;
+  const ids = checkpoint?.logger_run_ids;
+  if (ids === null || typeof ids !== "object") return {};
+  const entries = ids instanceof Map ? [...ids.entries()] : Object.entries(ids);
+  return Object.fromEntries(entries.filter(([, v]) => typeof v === "string")) as Record<string, string>;
+}
+
+/**
+ * Hands each resumable logger the run id stored for it: the entry of the same position and class
+ * (`"<i>:<ClassName>"`, as dumpCheckpoint writes it), else the only entry of its class (the logger list
+ * changed). Returns the ids handed over.
+ */
+export function resumeLoggerRuns(loggers: readonly Logger[], runIds: Record<string, string>): string[] {
+  const handed: string[] = [];
+  loggers.forEach((logger, i) => {
+    if (!awaitsRunId(logger)) return;
+    const cls = logger.constructor.name;
+    let id = runIds[`${i}:${cls}`];
+    if (id === undefined) {
+      const sameClass = Object.entries(runIds).filter(([key]) => key.slice(key.indexOf(":") + 1) === cls);
+      if (sameClass.length === 1) id = sameClass[0]![1];
+    }
+    if (id === undefined) return;
+    logger.resumeRun(id);
+    handed.push(id);
+  });
+  return handed;
+}
+
+/**
+ * Hands the run ids of the checkpoint at `ckptPath` ("last" or a path) to the trainer's loggers that can
+ * continue a run and have not started one. A checkpoint that cannot be read is left to fit, which reports it.
+ */
+export function resumeCheckpointRuns(trainer: Trainer, ckptPath: string): void {
+  if (ckptPath === "best" || !trainer.loggers.some(awaitsRunId)) return;
+  let runIds: Record<string, string>;
+  try {
+    runIds = readLoggerRunIds(resolveCheckpointPath(trainer, ckptPath));
+  } catch {
+    return;
+  }
+  resumeLoggerRuns(trainer.loggers, runIds);
 }
 
 /** Writes `checkpoint` to `filepath` atomically (creating the folder) and frees its tensor aliases. */

@@ -9,7 +9,7 @@ import type { Logger } from "../loggers/logger.js";
 import type { LightningModule } from "../module.js";
 import { clipGradNorm_, clipGradValue_ } from "../utils/clip-grad.js";
 import { applyThreads, checkPrecision, type DeviceChoice, resolveDevice } from "./accelerator.js";
-import { dumpCheckpoint, writeCheckpoint } from "./checkpoint-connector.js";
+import { dumpCheckpoint, resumeCheckpointRuns, writeCheckpoint } from "./checkpoint-connector.js";
 import type { Loader } from "./data.js";
 import { buildCallbacks, buildLoggers, mergeModelCallbacks } from "./defaults.js";
 import { type EvalProgress, newEvalProgress } from "./evaluation-loop.js";
@@ -98,7 +98,17 @@ export class Trainer extends TrainerFlags {
 
   /** Trains `model` (Lightning's trainer.fit); `ckptPath` resumes from a checkpoint ("last" or a path). */
   async fit(model: LightningModule, inputs: StageInputs | LightningDataModule = {}): Promise<void> {
-    await this.#stages.run("fit", model, asInputs(inputs));
+    const stageInputs = asInputs(inputs);
+    if (stageInputs.ckptPath) this.resumeLoggerRuns(stageInputs.ckptPath);
+    await this.#stages.run("fit", model, stageInputs);
+  }
+
+  /**
+   * Resuming a fit continues the tracker runs its checkpoint names (`logger_run_ids`); fit() calls it before
+   * anything is logged, an app that logs before fit (the template's log_hyperparameters) calls it first.
+   */
+  resumeLoggerRuns(ckptPath: string): void {
+    resumeCheckpointRuns(this, ckptPath);
   }
   /** Runs the validation loop once; returns the logged metrics per dataloader. */
   async validate(

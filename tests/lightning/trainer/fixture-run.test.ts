@@ -13,7 +13,7 @@ import { Trainer } from "../../../src/lightning/trainer/trainer.js";
 import * as torch from "../../../src/torch/index.js";
 import { TinyDataModule, TinyModule } from "./tiny.js";
 
-const FIXTURES = join(import.meta.dirname, "../../../../shared/fixtures/lightning");
+const FIXTURES = join(import.meta.dirname, "../../fixtures/lightning");
 
 async function fixtureRun(): Promise<{ out: string; trainer: Trainer }> {
   torch.manualSeed(42);

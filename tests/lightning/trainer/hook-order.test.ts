@@ -10,7 +10,7 @@ import { Trainer } from "../../../src/lightning/trainer/trainer.js";
 import * as torch from "../../../src/torch/index.js";
 import { RecorderCallback, recordMethods, TinyDataModule, TinyModule } from "./tiny.js";
 
-const FIXTURES = join(import.meta.dirname, "../../../../shared/fixtures/lightning");
+const FIXTURES = join(import.meta.dirname, "../../fixtures/lightning");
 
 const MODULE_HOOKS = [
   "backward", "configureCallbacks", "configureGradientClipping", "configureModel", "configureOptimizers",

@@ -1,12 +1,12 @@
 // Files written by Python's torch.save (torch 2.13.0+cpu) load with the exact values Python saved.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { test } from "node:test";
 import { load, type RawTensor, saveToBuffer, Tuple } from "../../../src/torch/serialization/index.js";
 import { describeValue, repoRoot, tensorValues } from "./describe_value.js";
 
-const fixtures = "/work/shared/fixtures";
+const fixtures = join(import.meta.dirname, "../../fixtures");
 const savedByPython = resolve(fixtures, "torch/saved_by_python.pt");
 const tinyCkpt = resolve(fixtures, "lightning/tiny.ckpt");
 const mixed = resolve(repoRoot, "tests/fixtures/serialization/python_mixed.pt");

@@ -76,7 +76,7 @@ test("Python's own file, loaded and re-saved by Kiln, is unchanged for Python", 
 });
 
 test("the Lightning checkpoint re-saved by Kiln loads in Python like the original", { skip }, () => {
-  const original = "/work/shared/fixtures/lightning/tiny.ckpt";
+  const original = join(import.meta.dirname, "../../fixtures/lightning/tiny.ckpt");
   const file = join(dir, "tiny_resaved.ckpt");
   save(load(original, { preserveFloats: true }), file);
   assert.deepEqual(describeWithPython(python!, file), describeWithPython(python!, original));

@@ -29,7 +29,7 @@ import { makeTensor, tensorValues } from "./describe_value.js";
 
 const dir = mkdtempSync(join(tmpdir(), "kiln-ser-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
-const goldenPt = "/work/shared/fixtures/torch/saved_by_python.pt";
+const goldenPt = join(import.meta.dirname, "../../fixtures/torch/saved_by_python.pt");
 
 test("round trip: nested containers, every dtype, views and shared storage", () => {
   const base = makeTensor("float32", [2, 3], [1, 2, 3, 4, 5, 6], "base");

@@ -14,7 +14,7 @@ import {
   type SenderTiming,
   type SyncReport,
 } from "./rest-sender.js";
-import { RestStore } from "./rest-store.js";
+import { type Batch, RestStore } from "./rest-store.js";
 import type { RunInfo } from "./store-reader.js";
 
 /** What the logger needs to create or resume its run. */
@@ -71,6 +71,7 @@ export class FileBackend implements RunBackend {
     this.store = new FileStore(root);
     if (spec.runId) {
       this.run = this.store.updateRun(this.store.getRun(spec.runId), "RUNNING", null);
+      Object.assign(this.existingParams, this.store.getParams(this.run));
       return;
     }
     const experimentId =
@@ -117,6 +118,34 @@ export class FileBackend implements RunBackend {
   }
 }
 
+/**
+ * The server store of a resumed run: params the run already holds are not sent again (MLflow params are
+ * write-once, and a batch with one changed value would be rejected whole, losing the new params with it).
+ */
+class ResumedRunStore extends RestStore {
+  constructor(
+    client: RestClient,
+    private readonly stored: Record<string, string>,
+    private readonly warn: (message: string) => void,
+  ) {
+    super(client);
+  }
+
+  override async logBatch(runId: string, batch: Batch): Promise<void> {
+    const changed = batch.params.filter((p) => p.key in this.stored && this.stored[p.key] !== p.value);
+    if (changed.length > 0) {
+      this.warn(
+        `resumed run ${runId} keeps the values its params were first logged with; not updated: ` +
+          changed.map((p) => p.key).join(", "),
+      );
+    }
+    const params = batch.params.filter((p) => !(p.key in this.stored));
+    if (params.length === batch.params.length) return super.logBatch(runId, batch);
+    if (params.length + batch.metrics.length + batch.tags.length === 0) return;
+    return super.logBatch(runId, { ...batch, params });
+  }
+}
+
 /** A run on a tracking server, written in the background with a spool for outages. */
 export class RestBackend implements RunBackend {
   readonly kind = "rest";
@@ -133,7 +162,9 @@ export class RestBackend implements RunBackend {
     warn: (message: string) => void,
     private readonly options: { http?: RestClientOptions; timing?: SenderTiming; finalizeTimeoutMs: number },
   ) {
-    this.restStore = new RestStore(new RestClient(baseUrl, options.http));
+    this.restStore = spec.runId
+      ? new ResumedRunStore(new RestClient(baseUrl, options.http), this.existingParams, warn)
+      : new RestStore(new RestClient(baseUrl, options.http));
     this.sender = new RestSender(this.restStore, () => this.start(), spoolDir, warn, options.timing);
     // A spool left by an earlier process for the run being resumed goes out first.
     const spool = spec.runId ? join(spoolDir, `kiln-mlflow-spool-${spec.runId}.jsonl`) : undefined;

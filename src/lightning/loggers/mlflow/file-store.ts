@@ -21,7 +21,13 @@ import {
 } from "./entities.js";
 import { dumpMetaYaml, type MetaValue } from "./meta-yaml.js";
 import { randomRunName } from "./run-names.js";
-import { type ExperimentInfo, type RunInfo, readExperiments, readRunInfo } from "./store-reader.js";
+import {
+  type ExperimentInfo,
+  type RunInfo,
+  readExperiments,
+  readKeyValueDir,
+  readRunInfo,
+} from "./store-reader.js";
 import { fileUriToPath, pathToFileUri } from "./tracking-uri.js";
 
 const META = "meta.yaml";
@@ -156,6 +162,11 @@ export class FileStore {
       "RESOURCE_DOES_NOT_EXIST",
       `Run '${runId}' not found in the MLflow store ${this.root}.`,
     );
+  }
+
+  /** The params a run holds (key to raw value). */
+  getParams(run: RunInfo): Record<string, string> {
+    return readKeyValueDir(join(this.runDir(run), "params"));
   }
 
   private runDir(run: RunInfo): string {

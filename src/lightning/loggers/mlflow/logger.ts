@@ -75,6 +75,8 @@ export class MLFlowLogger extends Logger {
   private readonly warn: (message: string) => void;
   /** The report of the last finalize (undefined before). */
   lastReport: SyncReport | undefined;
+  /** The run a resumed checkpoint names (set by the Trainer through resumeRun before the run starts). */
+  private resumeRunId: string | undefined;
 
   constructor(options: MLFlowLoggerOptions = {}) {
     super();
@@ -112,7 +114,7 @@ export class MLFlowLogger extends Logger {
       runName: o.run_name,
       tags,
       userId: this.tags[TAG.user] ?? tags.find((t) => t.key === TAG.user)?.value ?? "unknown",
-      runId: o.run_id,
+      runId: o.run_id || this.resumeRunId,
     };
     const flushIntervalMs = o.synchronous ? 0 : (o.flush_interval_ms ?? 2000);
     const timing = { flushIntervalMs, batchSize: o.synchronous ? 1 : (o.sender?.batchSize ?? 1000) };
@@ -159,6 +161,37 @@ export class MLFlowLogger extends Logger {
     return root && run ? join(root, run) : undefined;
   }
 
+  /** Whether the run was created or resumed already (after this, resumeRun can no longer change it). */
+  get runStarted(): boolean {
+    return this.backend !== undefined;
+  }
+
+  /** Whether this logger continues an existing run (`run_id`, or a checkpoint's run id). */
+  get resuming(): boolean {
+    return Boolean(this.options.run_id || this.resumeRunId);
+  }
+
+  /**
+   * Continues `runId` (a resumed checkpoint's run) instead of starting a new run. Must come before the
+   * first logging call; an explicit `run_id` option wins over the checkpoint's.
+   */
+  resumeRun(runId: string): void {
+    const current = this.backend ? this.runId : (this.options.run_id ?? undefined);
+    if (current === runId) return;
+    if (this.backend) {
+      this.warn(
+        `the checkpoint belongs to MLflow run ${runId}, but this logger already writes run ${current}; ` +
+          "the checkpoint's run is not continued (resume before logging anything).",
+      );
+      return;
+    }
+    if (this.options.run_id) {
+      this.warn(`run_id=${this.options.run_id} is set; the checkpoint's run ${runId} is not continued.`);
+      return;
+    }
+    this.resumeRunId = runId;
+  }
+
   /** Resolves with the run id once the run exists (right away for a file store). */
   async whenStarted(): Promise<string | undefined> {
     return (await this.experiment.started())?.runId;
@@ -168,11 +201,19 @@ export class MLFlowLogger extends Logger {
   logHyperparams(params: Hyperparameters | null | undefined): void {
     const flat = flattenDict(convertParams(params));
     const fresh: KeyValue[] = [];
+    const kept: string[] = [];
+    void this.experiment; // a resumed run's stored params are known once it is opened
     for (const [key, raw] of Object.entries(flat)) {
       const value = pyStrOf(raw).slice(0, LIGHTNING_PARAM_VALUE_LENGTH);
       validateKey(key, "param");
       const old = this.loggedParams.get(key) ?? this.backend?.existingParams[key];
       if (old === value) continue;
+      if (old !== undefined && this.resuming) {
+        // A resumed run keeps the values it started with (MLflow params are write-once): ckpt_path, output
+        // folders and max_epochs naturally differ when training continues.
+        kept.push(key);
+        continue;
+      }
       if (old !== undefined) {
         throw new MlflowError(
           "INVALID_PARAMETER_VALUE",
@@ -181,6 +222,12 @@ export class MLFlowLogger extends Logger {
         );
       }
       fresh.push({ key, value });
+    }
+    if (kept.length > 0) {
+      this.warn(
+        `resumed run ${this.runId ?? "(not started)"} keeps the values its params were first logged with; ` +
+          `${kept.length} changed param(s) not updated: ${kept.slice(0, 8).join(", ")}${kept.length > 8 ? ", ..." : ""}`,
+      );
     }
     if (fresh.length === 0) return;
     this.experiment.logParams(fresh);
@@ -217,9 +264,17 @@ export class MLFlowLogger extends Logger {
     if (points.length) this.experiment.logMetrics(points);
   }
 
-  /** Sets run tags (values Python-str()-ed). */
+  /** Sets run tags (values Python-str()-ed); a key MLflow would refuse is skipped with a warning. */
   setTags(tags: Record<string, unknown>): void {
-    for (const [key, value] of Object.entries(tags)) this.experiment.setTag({ key, value: pyStr(value) });
+    for (const [key, value] of Object.entries(tags)) {
+      try {
+        validateKey(key, "tag");
+      } catch (err) {
+        this.warn(`Discarding tag ${JSON.stringify(key)}: ${(err as Error).message}`);
+        continue;
+      }
+      this.experiment.setTag({ key, value: pyStr(value) });
+    }
   }
 
   /** Copies or uploads a file (a folder: its contents) into the run's artifacts under `artifactPath`. */
