@@ -47,7 +47,7 @@ test("a run logs params, tags, config files and checkpoints, ends FINISHED, and 
     "train",
     ...TINY,
     `paths.log_dir=${logDir}`,
-    "+logger.mlflow.log_model=true",
+    "logger.mlflow.log_model=true",
     "tags=[dev,mlflow_e2e]",
   ]);
   assert.equal(first.code, 0, explain(first));
