@@ -5,18 +5,10 @@
  * native addon, so it loads (and is tested) without libtorch.
  */
 
-/** Tensor element types that the torch.save format can carry here (torch's names without the `torch.`). */
-export type DType =
-  | "float32"
-  | "float64"
-  | "float16"
-  | "bfloat16"
-  | "int64"
-  | "int32"
-  | "int16"
-  | "int8"
-  | "uint8"
-  | "bool";
+/** Tensor element types that the torch.save format can carry: the tensor layer's DType (one list). */
+import type { DType } from "../dtype.js";
+
+export type { DType };
 
 /** A storage: the flat little-endian bytes that one or more tensors view. */
 export interface RawStorage {

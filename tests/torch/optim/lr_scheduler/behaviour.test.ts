@@ -10,13 +10,7 @@ import {
   ReduceLROnPlateau,
   StepLR,
 } from "../../../../src/torch/optim/lr_scheduler/index.js";
-import { assertClose, dummyOptimizer } from "./helpers.js";
-
-const sgd = (...lrs: number[]) =>
-  dummyOptimizer(
-    { lr: 0.1, momentum: 0.9 },
-    lrs.map((lr) => ({ lr })),
-  );
+import { assertClose, dummyOptimizer, sgd } from "./helpers.js";
 
 test("construction takes the first step and records initial_lr and base_lrs", () => {
   const opt = sgd(0.1, 0.5);

@@ -123,3 +123,10 @@ export function assertDeepClose(actual: unknown, expected: unknown, where: strin
     assert.deepEqual(actual, expected, where);
   }
 }
+
+/** An SGD-shaped dummy optimizer (lr 0.1, momentum 0.9) with one param group per given lr. */
+export const sgd = (...lrs: number[]) =>
+  dummyOptimizer(
+    { lr: 0.1, momentum: 0.9 },
+    lrs.map((lr) => ({ lr })),
+  );

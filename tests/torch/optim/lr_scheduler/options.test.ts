@@ -11,13 +11,8 @@ import {
   ReduceLROnPlateau,
   StepLR,
 } from "../../../../src/torch/optim/lr_scheduler/index.js";
-import { dummyOptimizer } from "./helpers.js";
+import { dummyOptimizer, sgd } from "./helpers.js";
 
-const sgd = (...lrs: number[]) =>
-  dummyOptimizer(
-    { lr: 0.1, momentum: 0.9 },
-    lrs.map((lr) => ({ lr })),
-  );
 // Options as an untyped YAML config would pass them.
 const loose = (o: Record<string, unknown>) => o as never;
 
