@@ -98,6 +98,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   kiln::registerGeneratorOps(env, exports);
   kiln::registerStorageOps(env, exports);
   kiln::registerInitOps(env, exports);
+  kiln::registerAmpOps(env, exports);
+  kiln::registerDistributedOps(env, exports);
+  kiln::registerFusedOps(env, exports);
+  kiln::registerProcessOps(env, exports);
   return exports;
 }
 

@@ -112,32 +112,55 @@ void registerGuard(Napi::Env env, Napi::Object exports) { defineOp(env, exports,
 
 // ---- plain values ---------------------------------------------------------------------------------------
 
-at::Scalar argScalar(const Napi::CallbackInfo& info, size_t i) {
-  Napi::Value v = info[i];
-  if (v.IsNumber()) {
-    double d = v.As<Napi::Number>().DoubleValue();
+// One napi_typeof per argument: these run for nearly every op argument, and each Is*() check is a call.
+static napi_valuetype typeOf(const Napi::CallbackInfo& info, size_t i) {
+  napi_valuetype t = napi_undefined;
+  if (i < info.Length()) napi_typeof(info.Env(), info[i], &t);
+  return t;
+}
+
+// undefined or null (an omitted optional argument), in one call.
+static bool isAbsent(const Napi::CallbackInfo& info, size_t i) {
+  napi_valuetype t = typeOf(info, i);
+  return t == napi_undefined || t == napi_null;
+}
+
+static at::Scalar scalarOf(const Napi::CallbackInfo& info, size_t i, napi_valuetype t) {
+  napi_env env = info.Env();
+  if (t == napi_number) {
+    double d = 0;
+    napi_get_value_double(env, info[i], &d);
     // JS has one number type; integral values act as Python ints so int tensors stay int.
     if (std::trunc(d) == d && std::fabs(d) < 9.007199254740992e15) return at::Scalar(static_cast<int64_t>(d));
     return at::Scalar(d);
   }
-  if (v.IsBoolean()) return at::Scalar(v.As<Napi::Boolean>().Value());
-  if (v.IsBigInt()) {
+  if (t == napi_boolean) {
+    bool b = false;
+    napi_get_value_bool(env, info[i], &b);
+    return at::Scalar(b);
+  }
+  if (t == napi_bigint) {
     bool lossless = false;
-    int64_t x = v.As<Napi::BigInt>().Int64Value(&lossless);
+    int64_t x = info[i].As<Napi::BigInt>().Int64Value(&lossless);
     if (!lossless) throw ArgError(argArg(i) + " is a bigint outside int64");
     return at::Scalar(x);
   }
   throw ArgError(argArg(i) + " must be a number, boolean or bigint");
 }
 
+at::Scalar argScalar(const Napi::CallbackInfo& info, size_t i) { return scalarOf(info, i, typeOf(info, i)); }
+
 std::optional<at::Scalar> argOptScalar(const Napi::CallbackInfo& info, size_t i) {
-  if (info[i].IsUndefined() || info[i].IsNull()) return std::nullopt;
-  return argScalar(info, i);
+  napi_valuetype t = typeOf(info, i);
+  if (t == napi_undefined || t == napi_null) return std::nullopt;
+  return scalarOf(info, i, t);
 }
 
 at::Tensor argTensorOrScalar(const Napi::CallbackInfo& info, size_t i) {
-  Napi::Value v = info[i];
-  if (v.IsNumber() || v.IsBoolean() || v.IsBigInt()) return at::native::wrapped_scalar_tensor(argScalar(info, i));
+  napi_valuetype t = typeOf(info, i);
+  if (t == napi_number || t == napi_boolean || t == napi_bigint) {
+    return at::native::wrapped_scalar_tensor(scalarOf(info, i, t));
+  }
   return argTensor(info, i);
 }
 
@@ -147,7 +170,7 @@ double argDouble(const Napi::CallbackInfo& info, size_t i) {
 }
 
 std::optional<double> argOptDouble(const Napi::CallbackInfo& info, size_t i) {
-  if (info[i].IsUndefined() || info[i].IsNull()) return std::nullopt;
+  if (isAbsent(info, i)) return std::nullopt;
   return argDouble(info, i);
 }
 
@@ -160,23 +183,23 @@ int64_t argInt(const Napi::CallbackInfo& info, size_t i) {
 }
 
 std::optional<int64_t> argOptInt(const Napi::CallbackInfo& info, size_t i) {
-  if (info[i].IsUndefined() || info[i].IsNull()) return std::nullopt;
+  if (isAbsent(info, i)) return std::nullopt;
   return argInt(info, i);
 }
 
 bool argBool(const Napi::CallbackInfo& info, size_t i, bool fallback) {
-  if (info[i].IsUndefined() || info[i].IsNull()) return fallback;
+  if (isAbsent(info, i)) return fallback;
   if (!info[i].IsBoolean()) throw ArgError(argArg(i) + " must be a boolean");
   return info[i].As<Napi::Boolean>().Value();
 }
 
 std::optional<bool> argOptBool(const Napi::CallbackInfo& info, size_t i) {
-  if (info[i].IsUndefined() || info[i].IsNull()) return std::nullopt;
+  if (isAbsent(info, i)) return std::nullopt;
   return argBool(info, i, false);
 }
 
 std::optional<std::string> argOptString(const Napi::CallbackInfo& info, size_t i) {
-  if (info[i].IsUndefined() || info[i].IsNull()) return std::nullopt;
+  if (isAbsent(info, i)) return std::nullopt;
   return argString(info, i);
 }
 
@@ -201,17 +224,17 @@ std::vector<int64_t> argIntList(const Napi::CallbackInfo& info, size_t i) {
 }
 
 std::optional<std::vector<int64_t>> argOptIntList(const Napi::CallbackInfo& info, size_t i) {
-  if (info[i].IsUndefined() || info[i].IsNull()) return std::nullopt;
+  if (isAbsent(info, i)) return std::nullopt;
   return argIntList(info, i);
 }
 
 std::optional<at::ScalarType> argDtype(const Napi::CallbackInfo& info, size_t i) {
-  if (info[i].IsUndefined() || info[i].IsNull()) return std::nullopt;
+  if (isAbsent(info, i)) return std::nullopt;
   return parseDtype(argString(info, i));
 }
 
 std::optional<at::Device> argDevice(const Napi::CallbackInfo& info, size_t i) {
-  if (info[i].IsUndefined() || info[i].IsNull()) return std::nullopt;
+  if (isAbsent(info, i)) return std::nullopt;
   return at::Device(argString(info, i));  // c10::Error names the bad string
 }
 

@@ -68,6 +68,10 @@ std::string describe(const at::Tensor& t);
 // describe() for a handle value, "disposed tensor" when disposed; never throws.
 std::string describeHandle(napi_env env, napi_value v);
 
+// ---- memory ---------------------------------------------------------------------------------------------
+// What native/allocator.cc did to glibc malloc when the library loaded ("tuned (...)" or "system (why)").
+const char* allocatorMode();
+
 // ---- families (one file each, called from the module init) ----------------------------------------------
 void registerGuard(Napi::Env env, Napi::Object exports);      // args.cc (init: the TorchError class)
 void registerHandles(Napi::Env env, Napi::Object exports);    // handle.cc
@@ -82,5 +86,9 @@ void registerOptimOps(Napi::Env env, Napi::Object exports);   // ops_optim.cc (f
 void registerGeneratorOps(Napi::Env env, Napi::Object exports); // generator.cc (torch.Generator)
 void registerStorageOps(Napi::Env env, Napi::Object exports);   // storage.cc (serialization: storage bytes)
 void registerInitOps(Napi::Env env, Napi::Object exports);    // ops_init.cc (nn.init, in-place random fills)
+void registerAmpOps(Napi::Env env, Napi::Object exports);     // ops_amp.cc (autocast, GradScaler, determinism)
+void registerDistributedOps(Napi::Env env, Napi::Object exports); // distributed.cc (c10d: TCPStore, Gloo)
+void registerFusedOps(Napi::Env env, Napi::Object exports);   // ops_fused.cc (fused data-path, metric updates)
+void registerProcessOps(Napi::Env env, Napi::Object exports); // process.cc (quickExit, mallocStats)
 
 }  // namespace kiln

@@ -1,10 +1,18 @@
 // The public torch namespace: `import { torch } from "kiln"`. Loading this module does not load libtorch;
 // the addon loads on the first tensor operation.
 
+export * as amp from "./amp/index.js";
+export { autocast, getAutocastDtype, isAutocastEnabled } from "./amp/index.js";
 export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from "./autograd.js";
 export type { NestedArray } from "./convert.js";
 export * from "./creation.js";
 export * as data from "./data/index.js";
+export {
+  areDeterministicAlgorithmsEnabled,
+  isDeterministicAlgorithmsWarnOnlyEnabled,
+  useDeterministicAlgorithms,
+} from "./deterministic.js";
+export * as distributed from "./distributed/index.js";
 export type { Device, DType, TensorOptions } from "./dtype.js";
 export {
   bfloat16,
@@ -33,6 +41,7 @@ export * from "./ops/reduce.js";
 export * from "./ops/shape.js";
 export * as optim from "./optim/index.js";
 export {
+  allocatorInfo,
   buildInfo,
   cuda,
   getNumInteropThreads,

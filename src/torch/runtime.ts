@@ -31,6 +31,14 @@ export function memoryStats(): { liveTensors: number; nativeBytes: number } {
   return native().stats();
 }
 
+/**
+ * How CPU memory is allocated: "system (...)" (glibc's defaults), or "tuned (...)" when KILN_ALLOCATOR=tuned fixed
+ * glibc malloc's mmap and trim thresholds at load (native/allocator.cc; it made plain C++ faster, not Kiln).
+ */
+export function allocatorInfo(): { mode: string } {
+  return native().allocatorInfo();
+}
+
 /** The libtorch version the addon was built against, and whether that build has CUDA. */
 export function buildInfo(): { torchVersion: string; cuda: boolean } {
   return native().buildInfo();

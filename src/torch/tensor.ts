@@ -5,6 +5,16 @@ import type { Device, DType } from "./dtype.js";
 import { type Handle, type NativeTypedArray, native, type Scalar } from "./native.js";
 import { type Scoped, scopedBrand, track } from "./scope.js";
 
+// The GC safety net of tensors that outlive every scope (armed by scope.ts): frees the native tensor of a Tensor
+// collected undisposed. Disposing twice is harmless (the native side ignores stale handles).
+const finalizers = new FinalizationRegistry<Handle>((handle) => {
+  try {
+    native().dispose(handle);
+  } catch {
+    // a finalizer must never throw; the handle is freed or foreign either way
+  }
+});
+
 /** A tensor or a plain number/boolean that broadcasts like a Python scalar. */
 export type TensorLike = Tensor | Scalar;
 
@@ -32,6 +42,11 @@ export class Tensor implements Scoped, Disposable {
 
   [Symbol.dispose](): void {
     this.dispose();
+  }
+
+  /** Frees the native tensor if this object is garbage-collected undisposed (called by scope.ts). */
+  armFinalizer(): void {
+    finalizers.register(this, this.handle);
   }
 
   /** Whether dispose() has run. */

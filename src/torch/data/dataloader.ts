@@ -1,14 +1,14 @@
 // DataLoader: batches of a map-style dataset, in order or shuffled, with PyTorch's option names and its exact
 // use of random numbers (a seed gives the same batches as PyTorch's DataLoader). Over a TensorDataset (or
-// Subsets of one) each batch is one native index_select per tensor; other datasets are read sample by sample
-// and collated.
-import { fromTypedArray } from "../creation.js";
+// Subsets of one) each batch is one narrow of the epoch's row order (an int64 tensor made once per epoch) and one
+// native index_select per tensor; other datasets are read sample by sample and collated.
+import { arange, fromTypedArray } from "../creation.js";
 import { drawSeed, Generator, randpermWith } from "../generator.js";
 import "../ops/shape.js";
-import { tidy } from "../scope.js";
+import { keep, tidy } from "../scope.js";
 import type { Tensor } from "../tensor.js";
 import { type Collated, defaultCollate } from "./collate.js";
-import { type Dataset, tensorRowsOf } from "./dataset.js";
+import { type Dataset, type TensorRows, tensorRowsOf } from "./dataset.js";
 
 /** DataLoader options (PyTorch's names). */
 export interface DataLoaderOptions<T, B> {
@@ -64,33 +64,91 @@ export class DataLoader<T = unknown, B = Collated<T>> implements Iterable<B> {
     // one, at every epoch even without shuffling; drawing it too keeps every later random number in step.
     drawSeed(this.generator);
     const n = this.dataset.length;
-    const order = this.sampleOrder(n);
-    const rows = !this.collate_fn ? tensorRowsOf(this.dataset as Dataset<unknown>) : null;
-    const batches = this.length;
-    for (let b = 0; b < batches; b++) {
-      const start = b * this.batch_size;
-      const end = Math.min(start + this.batch_size, n);
-      if (rows) yield takeRows(rows.tensors, rows.rows, order, start, end) as B;
-      else yield this.collateSamples(order, start, end);
-    }
+    const rows = this.tensorRows();
+    if (rows) yield* this.#tensorBatches(rows, n);
+    else yield* this.#sampleBatches(n);
     // RandomSampler draws a second permutation when exhausted (for num_samples % n); PyTorch advances a
     // user generator by it at the end of each epoch, so we do too.
     if (this.shuffle && this.generator) randpermWith(n, { generator: this.generator }).dispose();
   }
 
-  // Sample indices of one epoch: 0..n-1, or randperm(n) from the generator as RandomSampler draws it.
-  private sampleOrder(n: number): BigInt64Array | null {
-    if (!this.shuffle) return null;
-    const generator = this.generator ?? new Generator().manualSeed(drawSeed());
-    const perm = randpermWith(n, { generator });
+  /**
+   * The tensors whose rows are the samples (and the row of each sample, for Subsets), or null to read the
+   * samples one by one and collate them. Subclasses that batch another view of the data override it.
+   */
+  protected tensorRows(): TensorRows | null {
+    return this.collate_fn ? null : tensorRowsOf(this.dataset as Dataset<unknown>);
+  }
+
+  /** One batch from the tensors: `index[k]` (int64, on tensor k's device) holds the rows of tensor k. */
+  protected takeBatch(tensors: Tensor[], index: Tensor[]): B {
+    return tensors.map((t, k) => t.indexSelect(0, index[k]!)) as B;
+  }
+
+  // Batches of tensor rows: the epoch's rows in sampling order are one int64 tensor (per device), made once;
+  // each batch is one narrow of it and one index op per tensor, with no index built in JS.
+  *#tensorBatches(rows: TensorRows, n: number): IterableIterator<B> {
+    // Kept: the first next() may run inside a consumer's tidy scope, which must not free the epoch's index.
+    const epoch = keep(this.#epochRows(rows.rows, n));
+    const devices = rows.tensors.map((t) => t.device);
+    const byDevice = new Map<string, Tensor>([["cpu", epoch]]);
     try {
-      return perm.toTypedArray() as BigInt64Array;
+      for (const device of devices) if (!byDevice.has(device)) byDevice.set(device, keep(epoch.to(device)));
+      const batches = this.length;
+      for (let b = 0; b < batches; b++) {
+        const start = b * this.batch_size;
+        const size = Math.min(this.batch_size, n - start);
+        yield tidy(() => {
+          const slices = new Map<string, Tensor>();
+          for (const [device, all] of byDevice) slices.set(device, all.narrow(0, start, size));
+          return this.takeBatch(
+            rows.tensors,
+            devices.map((d) => slices.get(d)!),
+          );
+        });
+      }
     } finally {
-      perm.dispose();
+      for (const t of byDevice.values()) t.dispose();
     }
   }
 
-  private collateSamples(order: BigInt64Array | null, start: number, end: number): B {
+  // The rows of one epoch in sampling order (int64, cpu): randperm(n) from the generator as RandomSampler draws
+  // it, or 0..n-1, mapped through the Subset rows.
+  #epochRows(rows: number[] | null, n: number): Tensor {
+    return tidy(() => {
+      const order = this.#permutation(n);
+      if (rows === null) return order ?? arange(n, undefined, 1, { dtype: "int64" });
+      const all = rowsTensor(rows);
+      return order ? all.indexSelect(0, order) : all.clone();
+    });
+  }
+
+  // randperm(n) as RandomSampler draws it (null without shuffle).
+  #permutation(n: number): Tensor | null {
+    if (!this.shuffle) return null;
+    const generator = this.generator ?? new Generator().manualSeed(drawSeed());
+    return randpermWith(n, { generator });
+  }
+
+  // Batches of samples read one by one and collated.
+  *#sampleBatches(n: number): IterableIterator<B> {
+    const perm = this.#permutation(n);
+    let order: BigInt64Array | null = null;
+    if (perm) {
+      try {
+        order = perm.toTypedArray() as BigInt64Array;
+      } finally {
+        perm.dispose();
+      }
+    }
+    const batches = this.length;
+    for (let b = 0; b < batches; b++) {
+      const start = b * this.batch_size;
+      yield this.#collateSamples(order, start, Math.min(start + this.batch_size, n));
+    }
+  }
+
+  #collateSamples(order: BigInt64Array | null, start: number, end: number): B {
     return tidy(() => {
       const samples: T[] = [];
       for (let k = start; k < end; k++) samples.push(this.dataset.getItem(order ? Number(order[k]) : k));
@@ -99,35 +157,14 @@ export class DataLoader<T = unknown, B = Collated<T>> implements Iterable<B> {
   }
 }
 
-// One batch from the tensors' rows order[start..end) (mapped through `rows` for Subsets): one index tensor,
-// then one index_select per tensor.
-function takeRows(
-  tensors: Tensor[],
-  rows: number[] | null,
-  order: BigInt64Array | null,
-  start: number,
-  end: number,
-): Tensor[] {
-  let index: BigInt64Array;
-  if (order && !rows) index = order.subarray(start, end);
-  else {
-    index = new BigInt64Array(end - start);
-    for (let k = start; k < end; k++) {
-      const sample = order ? Number(order[k]) : k;
-      index[k - start] = BigInt(rows ? rows[sample]! : sample);
-    }
+// The int64 tensor of a rows array, made once per array (the arrays are fixed: tensorRowsOf caches them) and
+// kept; it is freed by the GC safety net with its array.
+const rowsTensors = new WeakMap<number[], Tensor>();
+function rowsTensor(rows: number[]): Tensor {
+  let t = rowsTensors.get(rows);
+  if (t === undefined || t.isDisposed) {
+    t = keep(fromTypedArray(Float64Array.from(rows), [rows.length], { dtype: "int64" }));
+    rowsTensors.set(rows, t);
   }
-  return tidy(() => {
-    const cpuIndex = fromTypedArray(index, [index.length]);
-    const byDevice = new Map<string, Tensor>([["cpu", cpuIndex]]);
-    return tensors.map((t) => {
-      const device = t.device;
-      let idx = byDevice.get(device);
-      if (!idx) {
-        idx = cpuIndex.to(device);
-        byDevice.set(device, idx);
-      }
-      return t.indexSelect(0, idx);
-    });
-  });
+  return t;
 }

@@ -90,6 +90,10 @@ export interface TensorRows {
 export function tensorRowsOf(dataset: Dataset<unknown>): TensorRows | null {
   if (dataset instanceof TensorDataset) return { tensors: dataset.tensors, rows: null };
   if (!(dataset instanceof Subset)) return null;
+  // A Subset's rows are fixed: resolved once, not as a new 60k-element JS array every epoch (arrays that size
+  // live in V8's large-object space, which only a full GC frees: RSS crept up epoch after epoch).
+  const cached = subsetRows.get(dataset);
+  if (cached !== undefined) return cached;
   const inner = tensorRowsOf(dataset.dataset as Dataset<unknown>);
   if (!inner) return null;
   const n = dataset.dataset.length;
@@ -100,5 +104,9 @@ export function tensorRowsOf(dataset: Dataset<unknown>): TensorRows | null {
     }
     return inner.rows ? inner.rows[j]! : j;
   });
-  return { tensors: inner.tensors, rows };
+  const resolved = { tensors: inner.tensors, rows };
+  subsetRows.set(dataset, resolved);
+  return resolved;
 }
+
+const subsetRows = new WeakMap<Subset<unknown>, TensorRows>();

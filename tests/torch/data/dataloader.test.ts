@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { randpermWith } from "../../../src/torch/generator.js";
+import { drawSeed, randpermWith } from "../../../src/torch/generator.js";
 import * as torch from "../../../src/torch/index.js";
 
 const { DataLoader, Dataset, randomSplit, TensorDataset } = torch.data;
@@ -276,4 +276,52 @@ test("bad options and datasets give clear errors", () => {
       /Size mismatch between tensors.*\[4, 5\]/,
     );
   });
+});
+
+test("Subsets of Subsets, shuffled: batch rows are rows[randperm] sliced natively, in PyTorch's order", () => {
+  const x = torch.keep(torch.arange(0, 40).reshape([20, 2]));
+  try {
+    const inner = new torch.data.Subset(new TensorDataset(x), [19, 3, 5, 7, 11, 13, 0, 2, 4, 6, 8, 10]);
+    const outer = new torch.data.Subset(inner, [11, 0, 4, 2, 9, 7, 1]);
+    const rows = outer.indices.map((i) => inner.indices[i]!);
+    const loader = new DataLoader({
+      dataset: outer,
+      batch_size: 3,
+      shuffle: true,
+      generator: new torch.Generator().manualSeed(9),
+    });
+    // the loader draws a base seed, then randperm(n), from its generator (as PyTorch's DataLoader does)
+    const g = new torch.Generator().manualSeed(9);
+    drawSeed(g);
+    const perm = randpermWith(rows.length, { generator: g });
+    const want = (perm.toArray() as number[]).map((k) => [2 * rows[k]!, 2 * rows[k]! + 1]);
+    perm.dispose();
+    const got = epoch(loader).flat();
+    assert.deepEqual(got, want);
+  } finally {
+    x.dispose();
+  }
+});
+
+test("an epoch started inside a consumer's tidy scope keeps its row order after that scope ends", () => {
+  const x = torch.keep(torch.arange(10));
+  try {
+    const it = new DataLoader({ dataset: new TensorDataset(x), batch_size: 4 })[Symbol.iterator]();
+    const first = torch.tidy(() => (it.next().value as torch.Tensor[])[0]!.toArray());
+    const rest: unknown[] = [];
+    for (let r = it.next(); !r.done; r = it.next()) {
+      rest.push(r.value[0]!.toArray());
+      for (const t of r.value) t.dispose();
+    }
+    assert.deepEqual(
+      [first, ...rest],
+      [
+        [0, 1, 2, 3],
+        [4, 5, 6, 7],
+        [8, 9],
+      ],
+    );
+  } finally {
+    x.dispose();
+  }
 });
