@@ -25,6 +25,11 @@ export function bundledDigitsDir(): string | null {
   }
 }
 
+/** The ten files of the bundled digits (`<dir>/<digit>.json`), digit 0 first. */
+export function bundledDigitFiles(dir: string): string[] {
+  return Array.from({ length: 10 }, (_, digit) => join(dir, `${digit}.json`));
+}
+
 /** Loads the bundled digits, grouped by class (the datamodule's seeded random split mixes them). */
 export function loadBundledDigits(dir: string | null = bundledDigitsDir()): ByteImages {
   if (dir === null) {
@@ -33,24 +38,76 @@ export function loadBundledDigits(dir: string | null = bundledDigitsDir()): Byte
         "or provide the IDX files (data.source=idx) or use data=fashion_mnist.",
     );
   }
-  const perClass: number[][] = [];
+  const perClass: Uint8Array[] = [];
   let count = 0;
-  for (let digit = 0; digit < 10; digit++) {
-    const file = join(dir, `${digit}.json`);
-    const data = (JSON.parse(readFileSync(file, "utf8")) as { data: number[] }).data;
-    if (!Array.isArray(data) || data.length % 784 !== 0) {
-      throw new Error(`${file} does not hold 28x28 images (${data?.length} values is not a multiple of 784)`);
+  for (const file of bundledDigitFiles(dir)) {
+    const text = readFileSync(file);
+    const bytes = scanGreyLevels(text) ?? jsonGreyLevels(text);
+    if (bytes === null || bytes.length % 784 !== 0) {
+      throw new Error(
+        `${file} does not hold 28x28 images (${bytes?.length ?? "no"} values is not a multiple of 784)`,
+      );
     }
-    perClass.push(data);
-    count += data.length / 784;
+    perClass.push(bytes);
+    count += bytes.length / 784;
   }
   const images = new Uint8Array(count * 784);
   const labels = new Uint8Array(count);
   let offset = 0;
-  perClass.forEach((data, digit) => {
-    for (let i = 0; i < data.length; i++) images[offset * 784 + i] = Math.round(data[i]! * 255);
-    labels.fill(digit, offset, offset + data.length / 784);
-    offset += data.length / 784;
+  perClass.forEach((bytes, digit) => {
+    images.set(bytes, offset * 784);
+    labels.fill(digit, offset, offset + bytes.length / 784);
+    offset += bytes.length / 784;
   });
   return { images, labels, count };
+}
+
+// A grey level from its value v in [0, 1]: round(v * 255), exact for every level.
+const toLevel = (v: number): number => Math.round(v * 255);
+
+/** The `data` array of a digit file through JSON.parse (the general path), as grey levels. */
+function jsonGreyLevels(text: Buffer): Uint8Array | null {
+  const data = (JSON.parse(text.toString("utf8")) as { data?: unknown }).data;
+  return Array.isArray(data) ? Uint8Array.from(data as number[], toLevel) : null;
+}
+
+/**
+ * The `data` array of `{ "data": [0,0.2,0.624,...] }` read straight from the bytes: ~10x faster than JSON.parse,
+ * which builds an array of 784,000 doubles per file first. Each number is digits with an optional fraction;
+ * its value, integer / 10^decimals, is the same double JSON.parse gives (one correctly rounded division). Any
+ * other shape (an exponent, a sign, another key) returns null, and the file goes through JSON.parse instead.
+ */
+function scanGreyLevels(text: Uint8Array): Uint8Array | null {
+  const open = text.indexOf(0x5b); // [
+  const head = Buffer.from(text.buffer, text.byteOffset, Math.max(open, 0)).toString("latin1");
+  if (open < 0 || !/^\s*\{\s*"data"\s*:\s*$/.test(head)) return null;
+  const out = new Uint8Array(text.length >> 1); // every value takes at least 2 bytes ("0,")
+  let n = 0;
+  let i = open + 1;
+  const end = text.length;
+  for (;;) {
+    while (i < end && (text[i] === 0x20 || text[i] === 0x0a || text[i] === 0x0d || text[i] === 0x09)) i++;
+    let mantissa = 0;
+    let digits = 0;
+    let decimals = -1;
+    for (; i < end; i++) {
+      const c = text[i]!;
+      if (c >= 0x30 && c <= 0x39) {
+        mantissa = mantissa * 10 + (c - 0x30);
+        digits++;
+        if (decimals >= 0) decimals++;
+      } else if (c === 0x2e && decimals < 0) decimals = 0;
+      else break;
+    }
+    if (digits === 0 || digits > 15 || decimals === 0) return null;
+    out[n++] = toLevel(decimals > 0 ? mantissa / 10 ** decimals : mantissa);
+    while (i < end && (text[i] === 0x20 || text[i] === 0x0a || text[i] === 0x0d || text[i] === 0x09)) i++;
+    if (text[i] === 0x2c)
+      i++; // ,
+    else if (text[i] === 0x5d)
+      break; // ]
+    else return null;
+  }
+  const tail = Buffer.from(text.buffer, text.byteOffset + i + 1, end - i - 1).toString("latin1");
+  return /^\s*\}\s*$/.test(tail) ? out.slice(0, n) : null;
 }

@@ -5,17 +5,21 @@
  * is one native index per tensor. `source` picks where the data comes from (auto, idx, download, bundled);
  * the one used is reported (`resolvedSource`, logged as a hyperparameter).
  */
+
+import { join } from "node:path";
 import { getLogger } from "../config/run/logger.js";
 import { LightningDataModule } from "../lightning/datamodule.js";
 import { fromTypedArray } from "../torch/creation.js";
-import { DataLoader } from "../torch/data/dataloader.js";
-import { type Subset, TensorDataset } from "../torch/data/dataset.js";
-import { readIdx } from "../torch/data/idx.js";
+import type { DataLoader } from "../torch/data/dataloader.js";
+import type { Subset } from "../torch/data/dataset.js";
 import { randomSplit } from "../torch/data/random-split.js";
 import { Generator } from "../torch/generator.js";
 import { keep } from "../torch/scope.js";
 import type { Tensor } from "../torch/tensor.js";
-import { type ByteImages, bundledDigitsDir, loadBundledDigits } from "./bundled-digits.js";
+import { type ByteImages, bundledDigitFiles, bundledDigitsDir, loadBundledDigits } from "./bundled-digits.js";
+import { ImageBatchLoader, NormalizedImages } from "./byte-images.js";
+import { readIdxImages } from "./idx-images.js";
+import { cachePath, readImageCache, sourceSignature, writeImageCache } from "./image-cache.js";
 import {
   DATASETS,
   type DatasetName,
@@ -48,27 +52,21 @@ export interface MNISTDataModuleOptions {
   mirrors?: readonly string[] | null;
   /** Kiln: seconds before a download request gives up (default 30). */
   download_timeout?: number;
+  /** Kiln: keep the decoded images under `<data_dir>/<Folder>/processed/` for a fast start (default true). */
+  cache?: boolean;
   /** Kiln (Node API only): receives the loud warnings (default: stderr and the job log). */
   warn?: (message: string) => void;
 }
 
 const KEYS = [
   "data_dir", "train_val_test_split", "batch_size", "num_workers", "pin_memory", "dataset", "source", "raw_dir",
-  "mirrors", "download_timeout", "warn",
+  "mirrors", "download_timeout", "cache", "warn",
 ]; // biome-ignore format: a word list
 const SOURCES: readonly DataSource[] = ["auto", "idx", "download", "bundled"];
 
 /** MNIST's normalisation (torchvision's Normalize((0.1307,), (0.3081,))). */
 export const MNIST_MEAN = 0.1307;
 export const MNIST_STD = 0.3081;
-
-/** The normalised float32 value of each grey level, computed in float32 steps as ToTensor + Normalize do. */
-const LEVELS = (() => {
-  const f = Math.fround;
-  const table = new Float32Array(256);
-  for (let b = 0; b < 256; b++) table[b] = f(f(f(b / 255) - f(MNIST_MEAN)) / f(MNIST_STD));
-  return table;
-})();
 
 function loudWarning(message: string): void {
   const bar = "!".repeat(78);
@@ -94,6 +92,8 @@ export class MNISTDataModule extends LightningDataModule {
   dataVal: Subset<Tensor[]> | null = null;
   dataTest: Subset<Tensor[]> | null = null;
   #tensors: Tensor[] = [];
+  #preparing: Promise<void> | null = null;
+  readonly #abort = new AbortController();
   readonly #opts: MNISTDataModuleOptions;
   readonly #warn: (message: string) => void;
 
@@ -143,9 +143,16 @@ export class MNISTDataModule extends LightningDataModule {
     return 10;
   }
 
-  /** Finds (or downloads) the data and decides the source; called once before setup. */
-  override async prepareData(): Promise<void> {
-    if (this.resolvedSource !== null) return;
+  /**
+   * Finds (or downloads) the data and decides the source, once: later calls share the first one's outcome (the
+   * run starts it early, to overlap a download with loading libtorch, and the Trainer calls it again).
+   */
+  override prepareData(): Promise<void> {
+    this.#preparing ??= this.#prepare();
+    return this.#preparing;
+  }
+
+  async #prepare(): Promise<void> {
     const title = DATASETS[this.dataset].title;
     const have = () => locateIdxFiles(this.dataset, this.rawDir).missing.length === 0;
     const download = () =>
@@ -153,6 +160,7 @@ export class MNISTDataModule extends LightningDataModule {
         mirrors: this.#opts.mirrors ?? undefined,
         timeoutMs: Number(this.#opts.download_timeout ?? 30) * 1000,
         onInfo: (line) => log.info(line),
+        signal: this.#abort.signal,
       });
     if (this.source === "idx") {
       const { missing } = locateIdxFiles(this.dataset, this.rawDir);
@@ -190,7 +198,7 @@ export class MNISTDataModule extends LightningDataModule {
   override async setup(_stage?: string): Promise<void> {
     if (this.dataTrain !== null || this.dataVal !== null || this.dataTest !== null) return;
     if (this.resolvedSource === null) await this.prepareData();
-    const bytes = this.resolvedSource === "bundled" ? loadBundledDigits() : this.#readIdx();
+    const bytes = this.resolvedSource === "bundled" ? this.#loadBundled() : this.#loadIdx();
     const { lengths, note } = resolveSplit(
       this.trainValTestSplit,
       bytes.count,
@@ -198,12 +206,11 @@ export class MNISTDataModule extends LightningDataModule {
     );
     this.splitLengths = lengths;
     if (this.resolvedSource === "bundled") this.#warnBundled(note);
-    const images = new Float32Array(bytes.images.length);
-    for (let i = 0; i < images.length; i++) images[i] = LEVELS[bytes.images[i]!]!;
-    const x = keep(fromTypedArray(images, [bytes.count, 1, 28, 28], { share: true }));
+    // The image tensor shares the bytes' memory (no native copy); the labels are widened to int64.
+    const x = keep(fromTypedArray(bytes.images, [bytes.count, 1, 28, 28], { share: true }));
     const y = keep(fromTypedArray(bytes.labels, [bytes.count], { dtype: "int64" }));
     this.#tensors = [x, y];
-    const dataset = new TensorDataset(x, y);
+    const dataset = new NormalizedImages(x, y, { mean: MNIST_MEAN, std: MNIST_STD });
     const [train, val, test] = randomSplit(dataset, lengths, new Generator().manualSeed(42));
     this.dataTrain = train!;
     this.dataVal = val!;
@@ -223,41 +230,44 @@ export class MNISTDataModule extends LightningDataModule {
     );
   }
 
-  #readIdx(): ByteImages {
+  #loadBundled(): ByteImages {
+    const dir = bundledDigitsDir();
+    return this.#cached("bundled-digits", "mnist", dir === null ? null : bundledDigitFiles(dir), () =>
+      loadBundledDigits(dir),
+    );
+  }
+
+  #loadIdx(): ByteImages {
     const { files, missing } = locateIdxFiles(this.dataset, this.rawDir);
     if (missing.length > 0) throw new Error(`IDX files missing in ${this.rawDir}: ${missing.join(", ")}`);
-    const d = DATASETS[this.dataset];
-    const parts = [d.train, d.test].map(([img, lab]) => {
-      const images = readIdx(files[img.name]!);
-      const labels = readIdx(files[lab.name]!);
-      const n = images.shape[0]!;
-      if (images.dtype !== "uint8" || images.shape.slice(1).join("x") !== "28x28") {
-        throw new Error(
-          `${files[img.name]} holds ${images.dtype} images of shape [${images.shape}], not uint8 28x28`,
-        );
-      }
-      if (labels.shape[0] !== n) {
-        throw new Error(
-          `${files[lab.name]} has ${labels.shape[0]} labels for ${n} images in ${files[img.name]}`,
-        );
-      }
-      return { images: images.data as Uint8Array, labels: labels.data as Uint8Array, n };
-    });
-    const count = parts.reduce((s, p) => s + p.n, 0);
-    const images = new Uint8Array(count * 784);
-    const labels = new Uint8Array(count);
-    let offset = 0;
-    for (const p of parts) {
-      images.set(p.images, offset * 784);
-      labels.set(p.labels, offset);
-      offset += p.n;
+    return this.#cached(this.dataset, this.dataset, Object.values(files), () =>
+      readIdxImages(this.dataset, files),
+    );
+  }
+
+  // The decoded images from the cache when it holds these sources, else decoded (and cached for next time).
+  #cached(
+    kind: string,
+    dataset: DatasetName,
+    sources: string[] | null,
+    decode: () => ByteImages,
+  ): ByteImages {
+    if (this.#opts.cache === false || sources === null) return decode();
+    const signature = sourceSignature(sources);
+    const path = cachePath(join(this.dataDir, DATASETS[dataset].folder, "processed"), kind, signature);
+    const hit = readImageCache(path, signature);
+    if (hit !== null) {
+      log.debug(`Decoded images read from ${path}`);
+      return hit;
     }
-    return { images, labels, count };
+    const data = decode();
+    if (writeImageCache(path, signature, data)) log.debug(`Decoded images cached in ${path}`);
+    return data;
   }
 
   #loader(subset: Subset<Tensor[]> | null, shuffle: boolean, what: string): DataLoader<Tensor[], Tensor[]> {
     if (subset === null) throw new Error(`MNISTDataModule.${what}: call setup() first (the Trainer does)`);
-    return new DataLoader<Tensor[], Tensor[]>({ dataset: subset, batch_size: this.batchSize, shuffle });
+    return new ImageBatchLoader({ dataset: subset, batch_size: this.batchSize, shuffle });
   }
 
   override trainDataloader(): DataLoader<Tensor[], Tensor[]> {
@@ -270,8 +280,9 @@ export class MNISTDataModule extends LightningDataModule {
     return this.#loader(this.dataTest, false, "testDataloader");
   }
 
-  /** Frees the data tensors (the datamodule is unusable afterwards until setup runs again). */
+  /** Frees the data tensors and stops a download in progress (setup must run again before further use). */
   dispose(): void {
+    this.#abort.abort();
     for (const t of this.#tensors) t.dispose();
     this.#tensors = [];
     this.dataTrain = this.dataVal = this.dataTest = null;

@@ -1,13 +1,15 @@
 // The datamodule as the template's tests check it (splits, first-batch shapes and dtypes for batch sizes 32
 // and 128), plus each `source` mode: idx, download (failing fast, md5-checked), bundled, and auto's fallback.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { NormalizedImages } from "../../src/data/byte-images.js";
 import { MNISTDataModule } from "../../src/data/mnist-datamodule.js";
 import { DEBIAN_FASHION_MNIST_DIR } from "../../src/data/mnist-files.js";
+import { manualSeed } from "../../src/torch/runtime.js";
 import type { Tensor } from "../../src/torch/tensor.js";
 import { NO_BUNDLED, NO_FASHION, refusedUrl, tempDir, writeTinyIdx } from "../app/helpers.js";
 
@@ -210,6 +212,41 @@ describe("source modes", () => {
       () => new MNISTDataModule({ dataset: "fashion_mnist", source: "bundled" }),
       /only MNIST digits/,
     );
+  });
+
+  test("bundled: the decoded digits are cached under <data_dir>/MNIST/processed and read back the same", {
+    skip: NO_BUNDLED ?? false,
+  }, async () => {
+    const dataDir = tempDir();
+    const firstBatchBytes = async (cache: boolean): Promise<number[]> => {
+      const dm = new MNISTDataModule({ data_dir: dataDir, source: "bundled", cache, warn: () => {} });
+      await dm.setup("fit");
+      try {
+        // Held as bytes (a quarter of float32's memory), normalised per batch.
+        const images = dm.dataTrain!.dataset as NormalizedImages;
+        assert.ok(images instanceof NormalizedImages);
+        assert.equal(images.rows.tensors[0]!.dtype, "uint8");
+        assert.deepEqual(images.rows.tensors[0]!.shape, [10_000, 1, 28, 28]);
+        manualSeed(3);
+        const [x, y] = firstBatch(dm);
+        const a = x.toTypedArray();
+        const out = [
+          ...new Uint8Array(a.buffer, a.byteOffset, a.byteLength),
+          ...(y.toTypedArray() as BigInt64Array),
+        ];
+        x.dispose();
+        y.dispose();
+        return out.map(Number);
+      } finally {
+        dm.dispose();
+      }
+    };
+    const decoded = await firstBatchBytes(true);
+    const cached = readdirSync(join(dataDir, "MNIST", "processed"));
+    assert.equal(cached.length, 1);
+    assert.match(cached[0]!, /^kiln-bundled-digits-[0-9a-f]{16}\.u8$/);
+    assert.deepEqual(await firstBatchBytes(true), decoded); // from the cache
+    assert.deepEqual(await firstBatchBytes(false), decoded); // decoded again, cache not used
   });
 
   test("unknown options and sources are errors naming the known ones", () => {
