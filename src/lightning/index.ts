@@ -7,6 +7,7 @@ export { LightningModule, moveToDevice, type TrainingStepOutput } from "./module
 export { CheckpointError, LIGHTNING_VERSION } from "./trainer/checkpoint-connector.js";
 export { InterruptSignal } from "./trainer/interrupt.js";
 export type { ResolvedTrainerOptions, TrainerOptions } from "./trainer/options.js";
+export { type Precision, PrecisionPlugin, usePrecisionPlugin } from "./trainer/precision.js";
 export { SimpleProfiler } from "./trainer/profiler.js";
 export type { StageInputs } from "./trainer/stage.js";
 export { Trainer, type TrainerState } from "./trainer/trainer.js";

@@ -131,14 +131,14 @@ export class ModelCheckpoint extends Callback {
     this.#lastTimeChecked = performance.now() / 1000;
   }
 
-  override async onTrainBatchEnd(
+  // Synchronous unless it saves: it runs after every training batch, and an async hook costs a Promise.
+  override onTrainBatchEnd(
     trainer: CheckpointTrainerView,
     _module: unknown,
     _outputs: unknown,
     _batch: unknown,
     batchIdx: number,
-  ): Promise<void> {
-    const skipForState = this.#shouldSkipSaving(trainer);
+  ): Promise<void> | undefined {
     const skipBatch = this.#everyNTrainSteps < 1 || trainer.globalStep % this.#everyNTrainSteps !== 0;
     let skipTime = true;
     const now = performance.now() / 1000;
@@ -163,7 +163,11 @@ export class ModelCheckpoint extends Callback {
       this.#deferUntilValidation = true;
       return;
     }
-    if (skipForState) return;
+    if (this.#shouldSkipSaving(trainer)) return;
+    return this.#saveOnBatch(trainer, candidates);
+  }
+
+  async #saveOnBatch(trainer: CheckpointTrainerView, candidates: NameMetrics): Promise<void> {
     await this.#saveTopK(trainer, candidates);
     await this.#saveLast(trainer, candidates);
   }

@@ -6,9 +6,11 @@
  */
 
 import * as torch from "../../torch/index.js";
-import type { Tensor } from "../../torch/tensor.js";
+import { type FusedUpdate, microAccuracyUpdate } from "../../torch/ops/fused.js";
+import { keep } from "../../torch/scope.js";
+import { Tensor } from "../../torch/tensor.js";
 import { readOptions } from "../callbacks/options.js";
-import { asTensor, Metric, type MetricState, safeDivide } from "./metric.js";
+import { asTensor, divideCounts, Metric, type MetricState } from "./metric.js";
 
 /** How per-class scores are combined (torchmetrics' `average`). */
 export type AccuracyAverage = "micro" | "macro" | "weighted" | "none" | null;
@@ -103,6 +105,7 @@ export interface MulticlassAccuracyOptions {
 }
 
 const AVERAGES = ["micro", "macro", "weighted", "none", null];
+const STAT_NAMES = ["tp", "fp", "tn", "fn"] as const;
 
 /** Accuracy of class predictions (labels, or scores/logits of shape [N, C, ...]). */
 export class MulticlassAccuracy extends Accuracy {
@@ -111,6 +114,8 @@ export class MulticlassAccuracy extends Accuracy {
   readonly average: AccuracyAverage;
   readonly ignoreIndex: number | null;
   readonly validateArgs: boolean;
+  // The micro batch state last built and its sample count, for computeFrom's one-op batch accuracy.
+  #batchCount: { stats: MetricState; n: number } | null = null;
 
   constructor(options: MulticlassAccuracyOptions) {
     super(options as unknown as AccuracyOptions);
@@ -144,25 +149,49 @@ export class MulticlassAccuracy extends Accuracy {
 
   /** Adds a batch of predictions (labels [N, ...] or scores [N, C, ...]) and targets (labels [N, ...]). */
   override update(preds: unknown, target: unknown): void {
-    super.update(preds, target);
+    if (!this.#fusedMicro(preds, target, false).applied) super.update(preds, target);
   }
   override forward(preds: unknown, target: unknown): Tensor {
-    return super.forward(preds, target);
+    const fused = this.#fusedMicro(preds, target, true);
+    return fused.applied ? fused.value! : super.forward(preds, target);
+  }
+
+  /**
+   * Micro top-1 accuracy without ignore_index (the default of training loops) in one native call: labels or
+   * argmax of [N, C] scores vs int64 targets on the states' device, the range check and the four counts added
+   * in place. Anything else (other dtypes or shapes, a device move, a label out of range and its error) is
+   * not applied and goes through the general batch state.
+   */
+  #fusedMicro(preds: unknown, target: unknown, withValue: boolean): FusedUpdate {
+    if (
+      this.average !== "micro" ||
+      this.topK !== 1 ||
+      this.ignoreIndex !== null ||
+      !(preds instanceof Tensor) ||
+      !(target instanceof Tensor)
+    ) {
+      return { applied: false, value: null };
+    }
+    const states = STAT_NAMES.map((name) => this.stateTensor(name)) as [Tensor, Tensor, Tensor, Tensor];
+    const fused = microAccuracyUpdate(preds, target, this.numClasses, this.validateArgs, states, withValue);
+    if (fused.applied) this.recordUpdate(fused.value === null ? null : keep(fused.value));
+    return fused;
   }
 
   protected override batchState(predsIn: unknown, targetIn: unknown): MetricState {
     const device = this.device;
     let preds = asTensor(predsIn, null, device, "MulticlassAccuracy preds");
-    const target = asTensor(targetIn, "int64", device, "MulticlassAccuracy target").flatten();
+    const target = flat(asTensor(targetIn, "int64", device, "MulticlassAccuracy target"));
     const C = this.numClasses;
-    const scores = preds.ndim >= 2 && torch.isFloatingDtype(preds.dtype);
+    const ndim = preds.ndim;
+    const scores = ndim >= 2 && torch.isFloatingDtype(preds.dtype);
     if (scores) {
       // [N, C, ...] -> [N * ..., C]
-      const rest = Array.from({ length: preds.ndim - 2 }, (_, i) => i + 2);
-      const moved = preds.ndim > 2 ? preds.permute([0, ...rest, 1]) : preds;
+      const rest = Array.from({ length: ndim - 2 }, (_, i) => i + 2);
+      const moved = ndim > 2 ? preds.permute([0, ...rest, 1]) : preds;
       preds = moved.reshape([-1, C]);
     } else {
-      preds = preds.to("int64").flatten();
+      preds = flat(preds.dtype === "int64" ? preds : preds.to("int64"));
     }
     const n = target.shape[0]!;
     if (preds.shape[0] !== n) {
@@ -176,7 +205,7 @@ export class MulticlassAccuracy extends Accuracy {
       keepMask = target.ne(this.ignoreIndex);
       safeTarget = target.where(keepMask, 0);
     }
-    if (this.validateArgs) this.#validate(safeTarget, scores ? null : preds);
+    if (this.validateArgs && n > 0) this.#validate(safeTarget, scores ? null : preds);
     let labels: Tensor;
     if (!scores) labels = preds;
     else if (this.topK === 1) labels = preds.argmax(1);
@@ -186,35 +215,48 @@ export class MulticlassAccuracy extends Accuracy {
       const hit = top.eq(safeTarget.unsqueeze(1)).any(1);
       labels = safeTarget.where(hit, top.select(1, 0));
     }
-    return this.average === "micro" && this.topK === 1
-      ? microStats(labels, safeTarget, keepMask, C)
-      : perClassStats(labels, safeTarget, keepMask, C);
+    if (this.average !== "micro" || this.topK !== 1) return perClassStats(labels, safeTarget, keepMask, C);
+    const stats = microStats(labels, safeTarget, keepMask, C);
+    // Every sample counts without an ignore_index: forward's batch accuracy is then tp / n (one op).
+    this.#batchCount = keepMask === null ? { stats, n } : null;
+    return stats;
   }
 
+  // torchmetrics' argument check: every label in [0, num_classes). One sync for target and preds together;
+  // the error names the tensor at fault.
   #validate(target: Tensor, labels: Tensor | null): void {
+    const both = labels === null ? target : torch.stack([target, labels]);
+    const inRange = (t: Tensor) => Number(t.min().item()) >= 0 && Number(t.max().item()) < this.numClasses;
+    if (inRange(both)) return;
     const check = (t: Tensor, what: string) => {
-      if (t.numel() === 0) return;
+      if (inRange(t)) return;
       const max = Number(t.max().item());
       const min = Number(t.min().item());
-      if (min < 0 || max >= this.numClasses) {
-        throw new Error(
-          `Detected more unique values in \`${what}\` than expected. Expected only ${this.numClasses} but found ` +
-            `values in [${min}, ${max}] in \`${what}\`.`,
-        );
-      }
+      throw new Error(
+        `Detected more unique values in \`${what}\` than expected. Expected only ${this.numClasses} but found ` +
+          `values in [${min}, ${max}] in \`${what}\`.`,
+      );
     };
     check(target, "target");
     if (labels !== null) check(labels, "preds");
   }
 
   protected override mergeState(batch: MetricState): void {
-    for (const name of ["tp", "fp", "tn", "fn"]) this.state[name]!.add_(batch[name]!);
+    this.#batchCount = null;
+    for (const name of STAT_NAMES) this.stateTensor(name).add_(batch[name]!);
   }
 
   protected override computeFrom(s: MetricState): Tensor {
     const { tp, fp, fn } = s as { tp: Tensor; fp: Tensor; fn: Tensor };
-    if (this.average === "micro") return safeDivide(tp.sum(), tp.add(fn).sum());
-    const score = safeDivide(tp, tp.add(fn));
+    if (this.average === "micro") {
+      const batch = this.#batchCount;
+      this.#batchCount = null;
+      if (batch !== null && batch.stats === s && batch.n > 0) return tp.div(batch.n);
+      // Micro top-1 keeps 0-d totals; per-class counts are summed first.
+      const perClass = this.topK !== 1;
+      return divideCounts(perClass ? tp.sum() : tp, perClass ? tp.add(fn).sum() : tp.add(fn));
+    }
+    const score = divideCounts(tp, tp.add(fn));
     if (this.average === "none" || this.average === null) return score;
     let weights: Tensor;
     if (this.average === "weighted") weights = tp.add(fn).to("float32");
@@ -222,24 +264,28 @@ export class MulticlassAccuracy extends Accuracy {
       const absent = this.topK === 1 ? tp.add(fp).add(fn).eq(0) : tp.add(fn).eq(0);
       weights = absent.logicalNot().to("float32");
     }
-    return safeDivide(weights.mul(score).sum(), weights.sum());
+    return divideCounts(weights.mul(score).sum(), weights.sum());
   }
 }
 
 function microStats(labels: Tensor, target: Tensor, keep: Tensor | null, C: number): MetricState {
-  let right = labels.eq(target);
-  let wrong = right.logicalNot();
-  let count: Tensor | number = target.numel();
-  if (keep !== null) {
-    right = right.logicalAnd(keep);
-    wrong = wrong.logicalAnd(keep);
-    count = keep.sum();
+  if (keep === null) {
+    // Every sample counts: fp = fn = n - tp and tn = n * C - (tp + fp + fn) = n * (C - 2) + tp.
+    const n = target.shape[0]!;
+    const tp = labels.eq(target).sum();
+    const wrong = tp.neg().add_(n);
+    return { tp, fp: wrong, fn: wrong, tn: tp.add(n * (C - 2)) };
   }
+  const right = labels.eq(target).logicalAnd(keep);
+  const wrong = labels.ne(target).logicalAnd(keep);
   const tp = right.sum();
   const fp = wrong.sum();
-  const total =
-    typeof count === "number" ? torch.tensor(count * C, { dtype: "int64", device: tp.device }) : count.mul(C);
-  return { tp, fp, fn: fp.clone(), tn: total.sub(fp.add(fp).add(tp)) };
+  return { tp, fp, fn: fp, tn: keep.sum().mul(C).sub(fp.add(fp).add(tp)) };
+}
+
+/** A 1-d view of `t` (itself when it already is one). */
+function flat(t: Tensor): Tensor {
+  return t.ndim === 1 ? t : t.flatten();
 }
 
 function perClassStats(labels: Tensor, target: Tensor, keep: Tensor | null, C: number): MetricState {
@@ -291,8 +337,8 @@ export class BinaryAccuracy extends Accuracy {
 
   protected override batchState(predsIn: unknown, targetIn: unknown): MetricState {
     const device = this.device;
-    let preds = asTensor(predsIn, null, device, "BinaryAccuracy preds").flatten();
-    const target = asTensor(targetIn, "int64", device, "BinaryAccuracy target").flatten();
+    let preds = flat(asTensor(predsIn, null, device, "BinaryAccuracy preds"));
+    const target = flat(asTensor(targetIn, "int64", device, "BinaryAccuracy target"));
     if (this.validateArgs) validateBinaryTarget(target, this.ignoreIndex);
     if (torch.isFloatingDtype(preds.dtype)) {
       const outside = preds.lt(0).logicalOr(preds.gt(1)).any().item();
@@ -320,12 +366,13 @@ export class BinaryAccuracy extends Accuracy {
   }
 
   protected override mergeState(batch: MetricState): void {
-    for (const name of ["tp", "fp", "tn", "fn"]) this.state[name]!.add_(batch[name]!);
+    for (const name of STAT_NAMES) this.stateTensor(name).add_(batch[name]!);
   }
 
   protected override computeFrom(s: MetricState): Tensor {
     const { tp, fp, tn, fn } = s as { tp: Tensor; fp: Tensor; tn: Tensor; fn: Tensor };
-    return safeDivide(tp.add(tn), tp.add(tn).add(fp).add(fn));
+    const right = tp.add(tn);
+    return divideCounts(right, right.add(fp).add(fn));
   }
 }
 

@@ -5,10 +5,12 @@
  */
 
 import * as torch from "../../torch/index.js";
-import type { Tensor } from "../../torch/tensor.js";
+import { type FusedUpdate, meanScalarUpdate } from "../../torch/ops/fused.js";
+import { keep } from "../../torch/scope.js";
+import { Tensor } from "../../torch/tensor.js";
 import { emitWarning } from "../callbacks/messages.js";
 import { readOptions } from "../callbacks/options.js";
-import { asTensor, Metric, type MetricState } from "./metric.js";
+import { asTensor, Metric, type MetricState, type StateReduce } from "./metric.js";
 
 /** How NaN inputs are treated (torchmetrics' nan_strategy). */
 export type NanStrategy = "error" | "warn" | "ignore" | "disable" | number;
@@ -35,10 +37,15 @@ function readNanStrategy(className: string, options: AggregationOptions | undefi
 abstract class Aggregator extends Metric {
   readonly nanStrategy: NanStrategy;
 
-  constructor(options: AggregationOptions | undefined, stateName: string, initial: number) {
+  constructor(
+    options: AggregationOptions | undefined,
+    stateName: string,
+    initial: number,
+    reduce: StateReduce = "sum",
+  ) {
     super();
     this.nanStrategy = readNanStrategy(this.constructor.name, options);
-    this.addState(stateName, () => torch.tensor(initial, { dtype: "float32" }));
+    this.addState(stateName, () => torch.tensor(initial, { dtype: "float32" }), reduce);
   }
 
   /**
@@ -67,10 +74,26 @@ export class MeanMetric extends Aggregator {
 
   /** Adds `value` (a number or tensor) with `weight` (default 1; broadcast to value's shape). */
   override update(value: unknown, weight: unknown = 1): void {
-    super.update(value, weight);
+    if (!this.#addScalar(value, weight, false).applied) super.update(value, weight);
   }
   override forward(value: unknown, weight: unknown = 1): Tensor {
-    return super.forward(value, weight);
+    const fused = this.#addScalar(value, weight, true);
+    return fused.applied ? fused.value! : super.forward(value, weight);
+  }
+
+  /**
+   * The common case of a training loop, a 0-d float32 loss with a number weight and no NaN on the states'
+   * device, folded in by one native call (mean_value += value * weight; weight += weight, as torchmetrics does)
+   * instead of the general batch state (which casts, masks NaNs and broadcasts weights). With weight 1 the
+   * batch mean is a detached alias of the value (no kernel, no allocation). Not applied: the general path runs.
+   */
+  #addScalar(value: unknown, weight: unknown, withValue: boolean): FusedUpdate {
+    if (!(value instanceof Tensor) || typeof weight !== "number") return { applied: false, value: null };
+    const mean = this.stateTensor("mean_value");
+    const total = this.stateTensor("weight");
+    const fused = meanScalarUpdate(value, weight, mean, total, this.nanStrategy !== "disable", withValue);
+    if (fused.applied) this.recordUpdate(fused.value === null ? null : keep(fused.value));
+    return fused;
   }
 
   protected batchState(value: unknown, weight: unknown = 1): MetricState {
@@ -114,7 +137,7 @@ export class SumMetric extends Aggregator {
 /** Largest value seen (-inf before any update). */
 export class MaxMetric extends Aggregator {
   constructor(options?: AggregationOptions) {
-    super(options, "max_value", Number.NEGATIVE_INFINITY);
+    super(options, "max_value", Number.NEGATIVE_INFINITY, "max");
   }
   override update(value: unknown): void {
     super.update(value);
@@ -137,7 +160,7 @@ export class MaxMetric extends Aggregator {
 /** Smallest value seen (+inf before any update). */
 export class MinMetric extends Aggregator {
   constructor(options?: AggregationOptions) {
-    super(options, "min_value", Number.POSITIVE_INFINITY);
+    super(options, "min_value", Number.POSITIVE_INFINITY, "min");
   }
   override update(value: unknown): void {
     super.update(value);

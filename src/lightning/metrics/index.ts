@@ -16,4 +16,4 @@ export {
   type NanStrategy,
   SumMetric,
 } from "./aggregation.js";
-export { Metric, type MetricInput, type MetricState } from "./metric.js";
+export { Metric, type MetricInput, type MetricState, type StateReduce } from "./metric.js";

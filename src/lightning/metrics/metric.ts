@@ -11,6 +11,7 @@
 
 import { noGrad } from "../../torch/autograd.js";
 import { tensor } from "../../torch/creation.js";
+import { allReduceCoalesced, getWorldSize, isInitialized } from "../../torch/distributed/index.js";
 import { Module } from "../../torch/nn/module.js";
 import { keep, tidy } from "../../torch/scope.js";
 import { Tensor, type TensorLike } from "../../torch/tensor.js";
@@ -22,19 +23,33 @@ export type MetricInput = TensorLike | number[] | number[][];
 /** The accumulated state of a metric, by state name. */
 export type MetricState = Record<string, Tensor>;
 
+/** How a state combines across processes (torchmetrics' dist_reduce_fx). */
+export type StateReduce = "sum" | "max" | "min";
+
 /** Base class of metrics: implement batchState, mergeState and computeFrom. */
 export abstract class Metric extends Module {
   /** Lightning reads this for step-level logging: the value of the last forward() call. */
   forwardCache: Tensor | null = null;
   #computed: Tensor | null = null;
   #updateCount = 0;
+  // The device of the first state tensor, cached by that tensor's identity (a tensor never changes device,
+  // and reading it is a native call that every update would otherwise pay).
+  #deviceOf: Tensor | null = null;
+  #deviceName = "cpu";
   readonly #stateNames: string[] = [];
   readonly #defaults = new Map<string, () => Tensor>();
+  readonly #reduces = new Map<string, StateReduce>();
+  /** torchmetrics' sync_on_compute: in a multi-process run compute() combines every process's state. */
+  syncOnCompute = true;
 
-  /** Declares a state tensor (a non-persistent buffer, as torchmetrics keeps states out of state_dict). */
-  protected addState(name: string, makeDefault: () => Tensor): void {
+  /**
+   * Declares a state tensor (a non-persistent buffer, as torchmetrics keeps states out of state_dict) and how
+   * it combines across processes.
+   */
+  protected addState(name: string, makeDefault: () => Tensor, reduce: StateReduce = "sum"): void {
     this.#stateNames.push(name);
     this.#defaults.set(name, makeDefault);
+    this.#reduces.set(name, reduce);
     this.registerBuffer(name, makeDefault(), { persistent: false });
   }
 
@@ -42,6 +57,11 @@ export abstract class Metric extends Module {
   protected get state(): MetricState {
     const self = this as unknown as Record<string, Tensor>;
     return Object.fromEntries(this.#stateNames.map((n) => [n, self[n]!]));
+  }
+
+  /** One state tensor (owned by the metric). */
+  protected stateTensor(name: string): Tensor {
+    return (this as unknown as Record<string, Tensor>)[name]!;
   }
 
   /** Replaces one state tensor (the old one is freed; the new one becomes the metric's). */
@@ -62,7 +82,13 @@ export abstract class Metric extends Module {
   /** The device of the state tensors. */
   get device(): string {
     const first = this.#stateNames[0];
-    return first === undefined ? "cpu" : (this as unknown as Record<string, Tensor>)[first]!.device;
+    if (first === undefined) return "cpu";
+    const t = (this as unknown as Record<string, Tensor>)[first]!;
+    if (t !== this.#deviceOf) {
+      this.#deviceName = t.device;
+      this.#deviceOf = t;
+    }
+    return this.#deviceName;
   }
 
   /** Number of update()/forward() calls since the last reset. */
@@ -75,30 +101,38 @@ export abstract class Metric extends Module {
     // As torchmetrics (enable_grad=False): states never join the autograd graph of a loss they are given.
     noGrad(() =>
       tidy(() => {
-        this.#followDevice(args);
+        this.followDevice(args);
         this.mergeState(this.batchState(...args));
       }),
     );
-    this.#updateCount += 1;
-    this.#dropComputed();
+    this.recordUpdate(null);
   }
 
   /** Accumulates one batch and returns the metric on that batch alone (owned by the metric). */
   override forward(...args: unknown[]): Tensor {
     const value = noGrad(() =>
       tidy(() => {
-        this.#followDevice(args);
+        this.followDevice(args);
         const batch = this.batchState(...args);
         const v = keep(this.computeFrom(batch));
         this.mergeState(batch);
         return v;
       }),
     );
+    this.recordUpdate(value);
+    return value;
+  }
+
+  /**
+   * The bookkeeping of one update or forward (for subclasses' fast paths that fold a batch in without a batch
+   * state): counts it, drops the cached compute() and, from forward, makes `value` the metric's forwardCache.
+   */
+  protected recordUpdate(value: Tensor | null): void {
     this.#updateCount += 1;
     this.#dropComputed();
+    if (value === null) return;
     this.forwardCache?.dispose();
     this.forwardCache = value;
-    return value;
   }
 
   /** The metric over everything accumulated since the last reset (cached; owned by the metric). */
@@ -110,9 +144,30 @@ export abstract class Metric extends Module {
       );
     }
     if (this.#computed === null || this.#computed.isDisposed) {
-      this.#computed = noGrad(() => tidy(() => keep(this.computeFrom(this.state))));
+      this.#computed = noGrad(() => tidy(() => keep(this.computeFrom(this.#syncedState()))));
     }
     return this.#computed;
+  }
+
+  /**
+   * The state to compute from: this process's own, or in a multi-process run (every process calls compute()
+   * at the same point, as in torchmetrics) the states of all processes combined by their reduce ops, leaving
+   * the local states untouched (torchmetrics' sync then unsync).
+   */
+  #syncedState(): MetricState {
+    const local = this.state;
+    if (!this.syncOnCompute || !isInitialized() || getWorldSize() <= 1) return local;
+    const synced: MetricState = {};
+    for (const op of ["sum", "max", "min"] as const) {
+      const names = this.#stateNames.filter((n) => this.#reduces.get(n) === op);
+      if (names.length === 0) continue;
+      const copies = names.map((n) => local[n]!.clone());
+      allReduceCoalesced(copies, op);
+      names.forEach((n, i) => {
+        synced[n] = copies[i]!;
+      });
+    }
+    return synced;
   }
 
   /** Back to the initial state (on the current device). */
@@ -140,8 +195,8 @@ export abstract class Metric extends Module {
     this.#computed = null;
   }
 
-  // torchmetrics keeps state on the metric's device; Kiln also moves it to where the inputs are.
-  #followDevice(args: unknown[]): void {
+  /** Moves the states to the device of the first tensor in `args` (torchmetrics keeps them on the metric's). */
+  protected followDevice(args: unknown[]): void {
     const input = args.find((a): a is Tensor => a instanceof Tensor);
     if (input === undefined) return;
     const device = input.device;
@@ -174,6 +229,16 @@ export function asTensor(
     return tensor(value as number[], { dtype: dtype ?? "float32", device });
   }
   throw new TypeError(`${what} must be a tensor, a number or an array of numbers, got ${typeof value}`);
+}
+
+/**
+ * torchmetrics' _safe_divide for counts: num / denom as float, 0 where denom is 0, in two ops. Valid when
+ * denom holds whole numbers >= 0 (counts, sums of 0/1 weights) and num is 0 wherever denom is: then dividing
+ * by max(denom, 1) gives the same values as the general safeDivide below.
+ */
+export function divideCounts(num: Tensor, denom: Tensor): Tensor {
+  // True division of integer tensors gives float32 computed as float(num) / float(denom), as torchmetrics does.
+  return num.div(denom.clamp(1));
 }
 
 /** torchmetrics' _safe_divide: num / denom as float, 0 where denom is 0. */

@@ -1,7 +1,11 @@
-// Accelerator, devices and precision: which device the module and batches go to, and which precisions Kiln
-// can honour there. Unsupported combinations fail at Trainer construction with the flag and the fix.
+// Accelerator, devices and precision: which device the module and batches go to, which precision runs there
+// (Lightning's AcceleratorConnector), and the process-wide torch flags. Unsupported combinations fail at
+// Trainer construction with the flag and the fix.
+import { useDeterministicAlgorithms } from "../../torch/deterministic.js";
 import { cuda, setNumThreads } from "../../torch/runtime.js";
+import { emitInfo, emitWarning } from "../callbacks/messages.js";
 import type { ResolvedTrainerOptions } from "./options.js";
+import { effectivePrecision } from "./precision.js";
 
 /** The device a run uses: `"cpu"` or `"cuda:N"`. */
 export interface DeviceChoice {
@@ -43,6 +47,8 @@ function deviceIndex(devices: number | string | number[], gpu: boolean): number 
   if (typeof devices === "string" && /^\d+,?$/.test(devices) && devices.endsWith(","))
     return Number(devices.slice(0, -1));
   const n = Number(devices);
+  // Several CPU devices are several processes: the DDP strategy (strategy.ts) runs them.
+  if (Number.isInteger(n) && n > 1 && !gpu) return 0;
   if (Number.isInteger(n) && n > 1) {
     throw new Error(
       `Trainer(devices=${devices}) asks for ${n} devices, but Kiln trains on a single device (no distributed ` +
@@ -63,28 +69,51 @@ function safeCudaAvailable(): boolean {
   }
 }
 
-/** Checks that the precision can run on the chosen device; Kiln has no autocast yet, so mixed precision fails. */
+/**
+ * Checks the precision against the device, as Lightning's AcceleratorConnector does at Trainer construction:
+ * "16-mixed" on the CPU warns and runs as "bf16-mixed"; mixed precision logs which AMP it uses.
+ */
 export function checkPrecision(options: ResolvedTrainerOptions, device: DeviceChoice): void {
   const p = options.precision;
-  if (p === "32-true" || p === "64-true") return;
   if (p === "16-mixed" && device.accelerator === "cpu") {
-    throw new Error(
-      'Trainer(precision="16-mixed") is not supported on the CPU (float16 autocast needs a GPU). ' +
-        'Use precision: "32-true", or "bf16-mixed" on a GPU.',
+    emitWarning(
+      "You passed `Trainer(accelerator='cpu', precision='16-mixed')` but AMP with fp16 is not supported on " +
+        "CPU. Using `precision='bf16-mixed'` instead.",
     );
   }
-  throw new Error(
-    `Trainer(precision=${JSON.stringify(p)}) needs autocast, which Kiln does not implement yet on ${device.device}. ` +
-      'Use precision: "32-true".',
-  );
+  const effective = effectivePrecision(options, device);
+  if (effective === "16-mixed" || effective === "bf16-mixed") {
+    emitInfo(`Using ${effective === "16-mixed" ? "16bit" : "bfloat16"} Automatic Mixed Precision (AMP)`);
+  }
 }
 
-/** Applies num_threads (libtorch's intra-op threads) when set. */
+/**
+ * Applies the process-wide torch settings of the flags: num_threads (libtorch's intra-op threads) and
+ * deterministic (Lightning's _set_torch_flags).
+ */
 export function applyThreads(options: ResolvedTrainerOptions): void {
+  applyDeterministic(options.deterministic);
   if (options.numThreads !== null) {
     if (!Number.isInteger(options.numThreads) || options.numThreads < 1) {
       throw new RangeError(`Trainer(num_threads=${options.numThreads}): must be an integer >= 1`);
     }
     setNumThreads(options.numThreads);
   }
+}
+
+/**
+ * Lightning's _set_torch_flags: true/"warn" require deterministic algorithms (warn only for "warn"), an explicit
+ * false turns the requirement off, null leaves torch alone; when on, cuBLAS gets a fixed workspace so its
+ * results are reproducible.
+ */
+function applyDeterministic(deterministic: boolean | "warn" | null): void {
+  if (deterministic !== null && typeof deterministic !== "boolean" && deterministic !== "warn") {
+    throw new TypeError(
+      `Trainer(deterministic=${JSON.stringify(deterministic)}): expected true, false, "warn" or null`,
+    );
+  }
+  if (deterministic === "warn") useDeterministicAlgorithms(true, { warnOnly: true });
+  else if (typeof deterministic === "boolean") useDeterministicAlgorithms(deterministic);
+  // https://docs.nvidia.com/cuda/cublas/index.html#cublasApi_reproducibility
+  if (deterministic) process.env.CUBLAS_WORKSPACE_CONFIG = ":4096:8";
 }

@@ -8,6 +8,7 @@ import { markOrderedDict } from "../../torch/serialization/types.js";
 import type { Tensor } from "../../torch/tensor.js";
 import type { Checkpoint } from "../callbacks/callback.js";
 import type { Logger } from "../loggers/logger.js";
+import { savePrecisionState } from "./precision.js";
 import type { Trainer } from "./trainer.js";
 
 /** The Lightning version whose checkpoint layout Kiln writes. */
@@ -39,6 +40,7 @@ export async function dumpCheckpoint(trainer: Trainer, weightsOnly: boolean): Pr
     checkpoint.callbacks = callbacks;
     checkpoint.optimizer_states = trainer.optimizers.map((o) => o.stateDict());
     checkpoint.lr_schedulers = trainer.lrSchedulerConfigs.map((c) => c.scheduler.stateDict());
+    savePrecisionState(trainer, checkpoint); // the GradScaler of "16-mixed", under "MixedPrecision"
   }
   const dm = trainer.datamodule;
   if (module.hparamsName !== null && Object.keys(module.hparams).length > 0) {

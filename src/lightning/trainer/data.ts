@@ -148,5 +148,5 @@ export async function loadersFor(
     if (dm !== null && typeof dm[method] === "function") value = await t.hooks.datamodule(method);
     else value = await t.hooks.module(method);
   }
-  return asLoaderList(value, `${method}()`);
+  return t.strategy.processDataloaders(t, stage, asLoaderList(value, `${method}()`));
 }

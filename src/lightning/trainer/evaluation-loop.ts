@@ -4,6 +4,7 @@ import { noGrad } from "../../torch/autograd.js";
 import { tidy } from "../../torch/scope.js";
 import { BatchFetcher, disposeBatch, type Loader, outputsToNumbers } from "./data.js";
 import { isOverridden } from "./hooks.js";
+import { precisionPlugin } from "./precision.js";
 import type { Trainer } from "./trainer.js";
 import type { MetricsDict } from "./types.js";
 
@@ -64,6 +65,7 @@ export async function runEvaluation(
 ): Promise<MetricsDict[]> {
   const n = NAMES[kind];
   const hooks = trainer.hooks;
+  const precision = precisionPlugin(trainer);
   const module = trainer.lightningModule;
   const connector = trainer.loggerConnector;
   // Lightning's loops count one run: both totals and per-run counts restart (tiny.ckpt shows total == 2).
@@ -93,7 +95,11 @@ export async function runEvaluation(
         progress.total.started++;
         progress.current.started++;
         const output = noGrad(() =>
-          tidy(() => outputsToNumbers(hooks.moduleStrict(n.step, batch, batchIdx, ...extra))),
+          tidy(() =>
+            outputsToNumbers(
+              precision.forwardContext(() => hooks.moduleStrict(n.step, batch, batchIdx, ...extra)),
+            ),
+          ),
         );
         progress.total.processed++;
         progress.current.processed++;
@@ -133,6 +139,7 @@ export async function runPrediction(
   limits: readonly number[],
 ): Promise<unknown[] | unknown[][]> {
   const hooks = trainer.hooks;
+  const precision = precisionPlugin(trainer);
   const wasTraining = trainer.lightningModule.training;
   await hooks.module("onPredictModelEval");
   await hooks.callbacks("onPredictStart");
@@ -153,7 +160,11 @@ export async function runPrediction(
         await hooks.module("onPredictBatchStart", batch, batchIdx, dl);
         // Predictions are returned to the caller, who owns (and must dispose) their tensors.
         const output = noGrad(() =>
-          tidy(() => hooks.moduleStrict("predictStep", batch, batchIdx, ...(multiple ? [dl] : []))),
+          tidy(() =>
+            precision.forwardContext(() =>
+              hooks.moduleStrict("predictStep", batch, batchIdx, ...(multiple ? [dl] : [])),
+            ),
+          ),
         );
         predictions.push(output);
         await hooks.callbacks("onPredictBatchEnd", [output, batch, batchIdx, dl]);

@@ -5,6 +5,7 @@ import type { Tensor } from "../../torch/tensor.js";
 import { BatchFetcher, disposeBatch, outputsToNumbers } from "./data.js";
 import { runEvaluation } from "./evaluation-loop.js";
 import { stepSchedulers } from "./optimization.js";
+import { precisionPlugin } from "./precision.js";
 import type { Trainer } from "./trainer.js";
 import type { OptimizerLike } from "./types.js";
 
@@ -43,6 +44,7 @@ export async function runFitLoop(trainer: Trainer): Promise<void> {
     await trainer.hooks.callbacks("onTrainEpochEnd", [], false);
     await trainer.hooks.module("onTrainEpochEnd");
     await trainer.hooks.callbacks("onTrainEpochEnd", [], true);
+    trainer.strategy.agreeOnStop(trainer);
     trainer.loggerConnector.onEpochEnd();
     if (numReadyBatchesReached(trainer)) updateLr(trainer, "epoch", true);
     // Loggers expect the epoch-end row at the step of the epoch's last batch.
@@ -162,6 +164,7 @@ async function runTrainingEpoch(trainer: Trainer): Promise<void> {
       if (numReadyBatchesReached(trainer)) updateLr(trainer, "epoch", false);
       await hooks.callbacks("onTrainBatchEnd", [output, batch, batchIdx]);
       await hooks.module("onTrainBatchEnd", output, batch, batchIdx);
+      trainer.strategy.agreeOnStop(trainer);
       connector.onBatchEnd();
       p.batch.total.completed++;
       p.batch.current.completed++;
@@ -176,7 +179,8 @@ async function runTrainingEpoch(trainer: Trainer): Promise<void> {
       }
       updateLr(trainer, "step", true);
       if (!accumulate) p.batchesThatStepped++;
-      await trainer.yieldToEventLoop();
+      // Always before the epoch-end hooks: a Ctrl-C during the epoch must stop it before they save anything.
+      await trainer.yieldToEventLoop(numReadyBatchesReached(trainer));
       trainer.throwIfInterrupted();
     }
   } finally {
@@ -188,12 +192,15 @@ async function runTrainingEpoch(trainer: Trainer): Promise<void> {
 function runOptimization(trainer: Trainer, batch: unknown, batchIdx: number, accumulate: boolean): unknown {
   const hooks = trainer.hooks;
   const module = trainer.lightningModule;
+  const precision = precisionPlugin(trainer);
   if (!module.automaticOptimization)
-    return outputsToNumbers(hooks.moduleStrict("trainingStep", batch, batchIdx));
+    return outputsToNumbers(
+      precision.forwardContext(() => hooks.moduleStrict("trainingStep", batch, batchIdx)),
+    );
   const optimizer = trainer.optimizers[0];
   let output: unknown = null;
   const closure = (): Tensor | null => {
-    const stepOutput = hooks.moduleStrict("trainingStep", batch, batchIdx);
+    const stepOutput = precision.forwardContext(() => hooks.moduleStrict("trainingStep", batch, batchIdx));
     const loss = extractLoss(stepOutput);
     output = outputsToNumbers(stepOutput);
     if (optimizer !== undefined && batchIdx % trainer.accumulateGradBatches === 0) {
@@ -210,9 +217,12 @@ function runOptimization(trainer: Trainer, batch: unknown, batchIdx: number, acc
     }
     if (loss === null) return null;
     const scaled = trainer.accumulateGradBatches > 1 ? loss.div(trainer.accumulateGradBatches) : loss;
-    hooks.callbacksStrict("onBeforeBackward", [scaled]);
-    hooks.moduleStrict("onBeforeBackward", scaled);
-    hooks.moduleStrict("backward", scaled);
+    // Under "16-mixed" backward runs on the loss times the GradScaler's scale (Lightning's pre_backward).
+    const backwardLoss = precision.preBackward(scaled);
+    hooks.callbacksStrict("onBeforeBackward", [backwardLoss]);
+    hooks.moduleStrict("onBeforeBackward", backwardLoss);
+    hooks.moduleStrict("backward", backwardLoss);
+    if (!accumulate) trainer.strategy.reduceGradients(module);
     hooks.callbacksStrict("onAfterBackward");
     hooks.moduleStrict("onAfterBackward");
     if (trainer.detectAnomaly) trainer.checkAnomaly(scaled);
@@ -225,6 +235,7 @@ function runOptimization(trainer: Trainer, batch: unknown, batchIdx: number, acc
   const p = trainer.progress;
   const stepClosure = () => {
     const loss = closure();
+    precision.afterClosure(optimizer, loss);
     hooks.callbacksStrict("onBeforeOptimizerStep", [optimizer]);
     hooks.moduleStrict("onBeforeOptimizerStep", optimizer);
     hooks.moduleStrict(
@@ -241,7 +252,7 @@ function runOptimization(trainer: Trainer, batch: unknown, batchIdx: number, acc
     "optimizerStep",
     trainer.currentEpoch,
     batchIdx,
-    optimizer as OptimizerLike,
+    precision.optimizerForStep(optimizer as OptimizerLike),
     stepClosure,
   );
   p.optimStep.total.completed++;

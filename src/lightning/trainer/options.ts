@@ -79,7 +79,8 @@ export interface ResolvedTrainerOptions {
   accumulateGradBatches: number;
   gradientClipVal: number | null;
   gradientClipAlgorithm: "norm" | "value";
-  deterministic: boolean;
+  /** As given: null leaves torch's setting alone, "warn" only warns on nondeterministic ops (Lightning). */
+  deterministic: boolean | "warn" | null;
   profiler: "simple" | null;
   detectAnomaly: boolean;
   defaultRootDir: string;
@@ -218,7 +219,7 @@ export function resolveTrainerOptions(options: TrainerOptions): ResolvedTrainerO
     accumulateGradBatches: nonNegInt("accumulate_grad_batches", 1, 1),
     gradientClipVal: clip,
     gradientClipAlgorithm: algorithm,
-    deterministic: options.deterministic === true || options.deterministic === "warn",
+    deterministic: options.deterministic ?? null,
     profiler: profiler === "simple" ? "simple" : null,
     detectAnomaly: options.detect_anomaly ?? false,
     defaultRootDir: options.default_root_dir ?? process.cwd(),

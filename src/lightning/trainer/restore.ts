@@ -2,6 +2,7 @@
 // datamodule state for every entry point; callbacks, optimizers, schedulers, loop counters and RNG for fit.
 import type { Checkpoint } from "../callbacks/callback.js";
 import { readCheckpoint, resolveCheckpointPath, restoreRngState } from "./checkpoint-connector.js";
+import { restorePrecisionState } from "./precision.js";
 import type { Trainer } from "./trainer.js";
 
 /** Loads `ckptPath` ("best", "last" or a path) into the module, datamodule and (fit) callbacks. */
@@ -43,6 +44,7 @@ export async function loadCheckpointForStage(
 /** Optimizers, schedulers, loop counters and the RNG state from a checkpoint (fit only). */
 export function restoreTrainingState(t: Trainer, checkpoint: Checkpoint): void {
   const where = `checkpoint ${t.ckptPath}`;
+  restorePrecisionState(t, checkpoint); // Lightning restores the precision plugin (scaler) first
   const optimStates = (checkpoint.optimizer_states ?? []) as unknown[];
   if (optimStates.length !== t.optimizers.length) {
     throw new Error(

@@ -2,6 +2,7 @@
 // an epoch aggregate (a batch-size-weighted mean by default). Values are converted to numbers at once, so no
 // tensor outlives its step; arithmetic is rounded to float32 like Lightning's float32 state tensors.
 import type { Tensor } from "../../torch/tensor.js";
+import { syncedAggregate, syncLoggedState } from "./strategy.js";
 import type { LogOptions, LogValue, MetricLike, MetricsDict, ReduceFx } from "./types.js";
 
 /** The resolved options of one logged key (Lightning's _Metadata). */
@@ -14,6 +15,8 @@ export interface ResultMeta {
   logger: boolean;
   reduceFx: ReduceFx;
   dataloaderIdx: number | null;
+  /** sync_dist: reduce across ranks (strategy.ts: syncLoggedState). */
+  sync?: boolean;
 }
 
 /** The per-destination metric dicts that the logger connector distributes. */
@@ -33,6 +36,8 @@ class ResultMetric {
   forwardCache: number | null = null;
   computed: number | null = null;
   hasReset = false;
+  /** sync_dist: [step value, epoch total, batch count] reduced over the ranks at the last update. */
+  private synced: number[] | null = null;
 
   constructor(
     readonly meta: ResultMeta,
@@ -57,12 +62,17 @@ class ResultMetric {
       this.total = fx === "max" ? Math.max(this.total, value) : Math.min(this.total, value);
     }
     this.seen = true;
+    if (this.meta.sync) {
+      this.synced = syncLoggedState(fx, value, this.total, this.count);
+      if (this.meta.onStep) this.forwardCache = this.synced[0]!;
+    }
   }
 
   /** The epoch aggregate (cached until the next update). */
   compute(): number {
     if (this.computed !== null) return this.computed;
     if (this.metric !== null) this.computed = toNumber(this.metric.compute(), this.meta.name);
+    else if (this.synced !== null) this.computed = syncedAggregate(this.meta.reduceFx, this.synced);
     else if (this.meta.reduceFx === "mean")
       this.computed = this.count === 0 ? Number.NaN : f32(this.total / this.count);
     else this.computed = this.total;
@@ -73,6 +83,7 @@ class ResultMetric {
     this.total = 0;
     this.count = 0;
     this.seen = false;
+    this.synced = null;
     this.forwardCache = null;
     this.computed = null;
     this.hasReset = true;
@@ -117,6 +128,7 @@ export class ResultCollection {
       logger: options.logger,
       reduceFx: options.reduceFx,
       dataloaderIdx,
+      sync: options.syncDist === true,
     };
     const metricObject = isMetricObject(value) ? value : null;
     let item = this.items.get(key);
@@ -129,7 +141,9 @@ export class ResultCollection {
       );
     }
     if (metricObject !== null) {
-      item.update(metricStepValue(metricObject, name), 1);
+      // The step value is read only where something shows it (on_step): reading a tensor is a native call and,
+      // on a GPU, a sync. The epoch value comes from the metric's compute().
+      item.update(options.onStep ? metricStepValue(metricObject, name) : Number.NaN, 1);
       return;
     }
     const number = f32(toNumber(value as number | Tensor, name));

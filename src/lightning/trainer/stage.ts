@@ -261,7 +261,8 @@ export class StageRunner {
     t.state.stage = fn;
     const progress = fn === "validate" ? t.validateProgress : t.testProgress;
     const results = await runEvaluation(t, fn, loaders, limits, progress);
-    if (inputs.verbose ?? true) printResults(fn, results);
+    // Lightning prints the results table on global rank 0 only.
+    if ((inputs.verbose ?? true) && t.isGlobalZero) printResults(fn, results);
     return results;
   }
 

@@ -19,12 +19,15 @@ import { resolveLogOptions } from "./log-options.js";
 import { LoggerConnector } from "./logger-connector.js";
 import type { ResolvedSchedulerConfig } from "./optimization.js";
 import { limitBatches, resolveTrainerOptions, type TrainerOptions } from "./options.js";
+import { PrecisionPlugin, precisionPlugin, usePrecisionPlugin } from "./precision.js";
 import { SimpleProfiler } from "./profiler.js";
 import { FitProgress } from "./progress.js";
 import { ResultCollection } from "./results.js";
 import { EpochRng } from "./rng.js";
 import { InterruptHandler } from "./signals.js";
 import { type StageInputs, StageRunner } from "./stage.js";
+import type { Strategy } from "./strategy.js";
+import { createStrategy } from "./strategy-ddp.js";
 import type { LogOptions, LogValue, MetricsDict, OptimizerLike } from "./types.js";
 
 /** Lightning's trainer.state: the entry point running and the loop running now. */
@@ -37,6 +40,8 @@ export interface TrainerState {
 /** Runs a LightningModule's training, validation, test and prediction with Lightning 2.x semantics. */
 export class Trainer extends TrainerFlags {
   readonly deviceChoice: DeviceChoice;
+  /** How the ranks run and what they exchange (Lightning's trainer.strategy). */
+  readonly strategy: Strategy;
   /** Every callback, in call order (checkpoint callbacks last, as Lightning orders them). */
   callbacks: Callback[];
   readonly loggers: Logger[];
@@ -70,7 +75,21 @@ export class Trainer extends TrainerFlags {
   valCheckBatch = Number.POSITIVE_INFINITY;
   /** Whether this fit has a validation loop (val data, validationStep overridden, limit_val_batches > 0). */
   enableValidation = false;
-  readonly isGlobalZero = true;
+  get isGlobalZero(): boolean {
+    return this.strategy.isGlobalZero;
+  }
+  get globalRank(): number {
+    return this.strategy.globalRank;
+  }
+  get localRank(): number {
+    return this.strategy.localRank;
+  }
+  get nodeRank(): number {
+    return this.strategy.nodeRank;
+  }
+  get worldSize(): number {
+    return this.strategy.worldSize;
+  }
   /** The epoch-start RNG state (saved in checkpoints for exact mid-epoch resume). */
   readonly rng = new EpochRng();
   readonly trainResults = new ResultCollection(true);
@@ -78,12 +97,14 @@ export class Trainer extends TrainerFlags {
   #module: LightningModule | null = null;
   #datamodule: LightningDataModule | null = null;
   readonly #interrupts = new InterruptHandler();
+  #lastYield = 0;
   readonly #stages: StageRunner;
 
   /** Builds a trainer; options use Lightning's snake_case flag names (`max_epochs`, `limit_val_batches`). */
   constructor(options: TrainerOptions = {}) {
     super(resolveTrainerOptions(options));
     this.deviceChoice = resolveDevice(this.options);
+    this.strategy = createStrategy(options, this.deviceChoice.accelerator);
     checkPrecision(this.options, this.deviceChoice);
     applyThreads(this.options);
     this.loggers = buildLoggers(options.logger, this.options);
@@ -92,6 +113,10 @@ export class Trainer extends TrainerFlags {
     this.hooks = new HookCaller(this);
     this.loggerConnector = new LoggerConnector(this);
     this.#stages = new StageRunner(this, this.#interrupts);
+    // Lightning's plugins=[MixedPrecision(...)]: a precision plugin given here replaces the one from `precision`.
+    for (const plugin of pluginList(options.plugins)) {
+      if (plugin instanceof PrecisionPlugin) usePrecisionPlugin(this, plugin);
+    }
   }
 
   // ---- entry points ----------------------------------------------------------------------------------------
@@ -100,7 +125,7 @@ export class Trainer extends TrainerFlags {
   async fit(model: LightningModule, inputs: StageInputs | LightningDataModule = {}): Promise<void> {
     const stageInputs = asInputs(inputs);
     if (stageInputs.ckptPath) this.resumeLoggerRuns(stageInputs.ckptPath);
-    await this.#stages.run("fit", model, stageInputs);
+    await this.strategy.run(this, "fit", () => this.#stages.run("fit", model, stageInputs));
   }
 
   /**
@@ -115,10 +140,8 @@ export class Trainer extends TrainerFlags {
     model?: LightningModule | null,
     inputs: StageInputs | LightningDataModule = {},
   ): Promise<MetricsDict[]> {
-    return (await this.#stages.run(
-      "validate",
-      model ?? this.#module,
-      this.defaultCkpt(model, inputs),
+    return (await this.strategy.run(this, "validate", () =>
+      this.#stages.run("validate", model ?? this.#module, this.defaultCkpt(model, inputs)),
     )) as MetricsDict[];
   }
   /** Runs the test loop once; `ckptPath: "best" | "last" | path` loads weights first. */
@@ -126,10 +149,8 @@ export class Trainer extends TrainerFlags {
     model?: LightningModule | null,
     inputs: StageInputs | LightningDataModule = {},
   ): Promise<MetricsDict[]> {
-    return (await this.#stages.run(
-      "test",
-      model ?? this.#module,
-      this.defaultCkpt(model, inputs),
+    return (await this.strategy.run(this, "test", () =>
+      this.#stages.run("test", model ?? this.#module, this.defaultCkpt(model, inputs)),
     )) as MetricsDict[];
   }
   /** Runs predictStep over the predict dataloader(s); the caller owns the returned tensors. */
@@ -137,10 +158,8 @@ export class Trainer extends TrainerFlags {
     model?: LightningModule | null,
     inputs: StageInputs | LightningDataModule = {},
   ): Promise<unknown[]> {
-    return (await this.#stages.run(
-      "predict",
-      model ?? this.#module,
-      this.defaultCkpt(model, inputs),
+    return (await this.strategy.run(this, "predict", () =>
+      this.#stages.run("predict", model ?? this.#module, this.defaultCkpt(model, inputs)),
     )) as unknown[];
   }
 
@@ -244,6 +263,14 @@ export class Trainer extends TrainerFlags {
   get device(): string {
     return this.deviceChoice.device;
   }
+  /** Lightning's trainer.precision_plugin. */
+  get precisionPlugin(): PrecisionPlugin {
+    return precisionPlugin(this);
+  }
+  /** The precision the run uses (Lightning's trainer.precision: "16-mixed" on the CPU reads "bf16-mixed"). */
+  get precision(): string {
+    return precisionPlugin(this).precision;
+  }
   /** Whether a Ctrl-C asked the running fit to stop. */
   get interrupted(): boolean {
     return this.#interrupts.requested;
@@ -261,6 +288,7 @@ export class Trainer extends TrainerFlags {
 
   /** Saves a checkpoint of the current state to `filepath` (what ModelCheckpoint calls). */
   async saveCheckpoint(filepath: string, weightsOnly = false): Promise<void> {
+    if (!this.isGlobalZero) return; // Lightning's strategy.save_checkpoint writes on global rank 0 only
     for (const logger of this.loggers) {
       const started = (logger as { whenStarted?: () => Promise<unknown> }).whenStarted;
       if (typeof started === "function") await started.call(logger);
@@ -293,16 +321,24 @@ export class Trainer extends TrainerFlags {
     checkAnomaly(this, loss);
   }
 
-  /** Runs the batch-transfer hooks (the datamodule's versions replace the module's when it defines them). */
-  async transferBatch(batch: unknown, dataloaderIdx: number): Promise<unknown> {
+  /**
+   * Runs the batch-transfer hooks (the datamodule's versions replace the module's when it defines them). The
+   * result is a Promise only when a hook returned one; hooks left at their pass-through defaults are skipped.
+   */
+  transferBatch(batch: unknown, dataloaderIdx: number): unknown {
     const dm = this.#datamodule as unknown as Record<string, unknown> | null;
-    const call = async (name: string, ...args: unknown[]) =>
-      dm !== null && typeof dm[name] === "function"
-        ? this.hooks.datamodule(name, ...args)
-        : this.hooks.module(name, ...args);
-    let b = await call("onBeforeBatchTransfer", batch, dataloaderIdx);
-    b = await call("transferBatchToDevice", b, this.device, dataloaderIdx);
-    return call("onAfterBatchTransfer", b, dataloaderIdx);
+    const call = (name: string, ...args: unknown[]): unknown => {
+      if (dm !== null && typeof dm[name] === "function") return this.hooks.datamodule(name, ...args);
+      if (this.hooks.skipsModuleHook(name)) return args[0];
+      return this.hooks.module(name, ...args);
+    };
+    const then = (value: unknown, next: (v: unknown) => unknown): unknown =>
+      value instanceof Promise ? value.then(next) : next(value);
+    return then(call("onBeforeBatchTransfer", batch, dataloaderIdx), (b) =>
+      then(call("transferBatchToDevice", b, this.device, dataloaderIdx), (moved) =>
+        call("onAfterBatchTransfer", moved, dataloaderIdx),
+      ),
+    );
   }
 
   /** Times `fn` under `action` when profiling. */
@@ -310,8 +346,16 @@ export class Trainer extends TrainerFlags {
     return this.profiler === null ? fn() : this.profiler.profile(action, fn);
   }
 
-  /** Lets signals and finalizers run between steps (Node delivers them only from the event loop). */
-  yieldToEventLoop(): Promise<void> {
+  /**
+   * Lets signals and finalizers run between steps (Node delivers them only from the event loop). A turn of the
+   * loop costs 5-30 us, so it is taken once YIELD_INTERVAL_MS have passed since the last one, not after every
+   * step: a Ctrl-C is then seen at most that long after it arrives, still between two steps. `force` yields
+   * now (before a validation or the epoch-end hooks, which may save checkpoints).
+   */
+  yieldToEventLoop(force = false): Promise<void> | undefined {
+    const now = performance.now();
+    if (!force && now - this.#lastYield < YIELD_INTERVAL_MS) return undefined;
+    this.#lastYield = now;
     return new Promise((r) => setImmediate(r));
   }
 
@@ -323,9 +367,13 @@ export class Trainer extends TrainerFlags {
   /** Validation inside fit: switches the stage, runs the loop, switches back. */
   async runValidationInFit(): Promise<void> {
     const { validateDuringFit } = await import("./fit-loop.js");
+    // A Ctrl-C that arrived during the training steps stops the fit before this validation (and its saves).
+    await this.yieldToEventLoop(true);
+    this.throwIfInterrupted();
     this.state.stage = "validate";
     try {
       await validateDuringFit(this);
+      this.strategy.agreeOnStop(this);
     } finally {
       this.state.stage = "train";
     }
@@ -364,7 +412,16 @@ export class Trainer extends TrainerFlags {
   }
 }
 
+/** How often the loops let the event loop run (signals, finalizers) between batches. */
+const YIELD_INTERVAL_MS = 20;
+
 /** Lightning also accepts the datamodule itself as the second argument (`trainer.fit(model, dm)`). */
 function asInputs(given: StageInputs | LightningDataModule): StageInputs {
   return given instanceof LightningDataModule ? { datamodule: given } : given;
+}
+
+/** Lightning's `plugins` flag: one plugin, a list of them, or nothing. */
+function pluginList(given: unknown): unknown[] {
+  if (given === undefined || given === null) return [];
+  return Array.isArray(given) ? given : [given];
 }

@@ -250,3 +250,44 @@ testOnDevices("state follows the device of the inputs", (device) => {
   assert.equal(Number(m.compute().item()), 3);
   m.dispose();
 });
+
+test("MeanMetric's 0-d fast path gives the general path's values (weights, NaN, compute, update)", () => {
+  const fast = new MeanMetric();
+  const general = new MeanMetric();
+  const steps: [number, number][] = [
+    [0.3, 1],
+    [1.7, 2.5],
+    [-4.1, 0],
+    [Number.NaN, 3],
+    [2.2, 128],
+  ];
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.message);
+  process.on("warning", onWarning);
+  for (const [value, weight] of steps) {
+    torch.tidy(() => {
+      const a = fast.forward(torch.tensor(value), weight);
+      const b = general.forward(torch.tensor([value]), weight);
+      const [x, y] = [Number(a.item()), Number(b.item())];
+      assert.ok(Object.is(x, y) || (Number.isNaN(x) && Number.isNaN(y)), `${value}*${weight}: ${x} != ${y}`);
+    });
+  }
+  fast.update(torch.tensor(5), 2);
+  general.update(torch.tensor([5]), 2);
+  assert.equal(Number(fast.compute().item()), Number(general.compute().item()));
+  assert.equal(fast.updateCount, general.updateCount);
+  process.off("warning", onWarning);
+  fast.dispose();
+  general.dispose();
+});
+
+test("a 0-d loss that requires grad joins no graph when a MeanMetric folds it in", () => {
+  const m = new MeanMetric();
+  torch.tidy(() => {
+    const w = torch.tensor(2, { dtype: "float32" }).requiresGrad_();
+    m.forward(w.mul(3));
+    assert.equal(m.forwardCache!.requiresGrad, false);
+  });
+  assert.equal(Number(m.compute().item()), 6);
+  m.dispose();
+});
