@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Bundles the compiled CLI (dist/cli.js) into dist/bundle/ with esbuild: one file for the config path instead of
+// Bundles the compiled CLI (dist/cli.js) and API (dist/index.js) into dist/bundle/ with esbuild: one file for the config path instead of
 // ~150 ES modules, which is what `kiln --help` / `kiln train --cfg job` spend their start-up on (resolving and
 // compiling modules: 0.40 s -> 0.29 s measured for `--cfg job`). Dynamic imports (the torch/train side) stay
 // separate chunks, so the config path still never loads libtorch. Run after `tsc -p tsconfig.build.json`.
@@ -11,7 +11,10 @@ const root = join(import.meta.dirname, "..");
 const outdir = join(root, "dist", "bundle");
 rmSync(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: [join(root, "dist", "cli.js")],
+  // The CLI and the package's API (`import ... from "kiln"`) in one build: they share chunks, so a user's model
+  // or callback loaded by `kiln train` (a `file:` target importing "kiln") extends the very classes the
+  // bundled Trainer checks with instanceof (two separate copies would make every such check fail).
+  entryPoints: [join(root, "dist", "cli.js"), join(root, "dist", "index.js")],
   outdir,
   bundle: true,
   splitting: true,

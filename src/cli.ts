@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { Command } from "commander";
 import { packageRoot } from "./common/package-root.js";
 import { type DictConfig, runHydraApp } from "./config/index.js";
+import { isNativeLoaded, native } from "./torch/native.js";
 import { setupProjectRoot } from "./utils/project-root.js";
 import { registerKilnTargets } from "./utils/targets.js";
 
@@ -96,6 +97,37 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   }).parseAsync(argv);
 }
 
+declare module "./torch/native.js" {
+  interface NativeAddon {
+    /** Flushes C stdio and ends the process with `code`, skipping C++ static destructors (process.cc). */
+    quickExit(code: number): never;
+  }
+}
+
+/**
+ * Makes the process skip libtorch's exit-time teardown (C++ static destructors, ~100-200 ms of every run)
+ * once the addon is loaded: an 'exit' listener that first runs every 'exit' listener registered after it (so
+ * it acts as the last one), then ends the process at once with the same exit code. It steps aside, and the
+ * exit stays Node's own, while stdout or stderr still buffers output. For the `kiln` command only: call it
+ * after main() has returned.
+ */
+export function installQuickExit(): void {
+  if (!isNativeLoaded()) return;
+  const quickExit = (code: number): void => {
+    if (process.stdout.writableLength > 0 || process.stderr.writableLength > 0) return;
+    // An 'exit' listener cannot wait for asynchronous writes anyway: what the later ones write is lost either
+    // way on an asynchronous stream, and written at once to a file, a terminal or a synchronous pipe.
+    const listeners = process.listeners("exit");
+    for (const later of listeners.slice(listeners.indexOf(quickExit) + 1)) later.call(process, code);
+    const final = process.exitCode === undefined ? code : Number(process.exitCode);
+    native().quickExit(Number.isInteger(final) ? final : 1);
+  };
+  process.on("exit", quickExit);
+}
+
 const invokedDirectly =
   process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
-if (invokedDirectly || process.env.KILN_CLI_MAIN === "1") await main();
+if (invokedDirectly || process.env.KILN_CLI_MAIN === "1") {
+  await main();
+  installQuickExit();
+}

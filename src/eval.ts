@@ -4,13 +4,14 @@
  */
 
 import { type DictConfig, nodeOfView, select } from "./config/index.js";
-import { getLogger } from "./config/run/logger.js";
 import { instantiateRun, releaseObjects } from "./train.js";
+import { shareRunDirWithRanks } from "./utils/ddp-launch.js";
 import { type ExtrasOptions, extras } from "./utils/extras.js";
 import { setupProjectRoot } from "./utils/project-root.js";
+import { RankedLogger } from "./utils/ranked-logger.js";
 import { type TaskResult, taskWrapper } from "./utils/task-wrapper.js";
 
-const log = getLogger("src.eval");
+const log = new RankedLogger("src.eval", true);
 
 function requireCkptPath(cfg: DictConfig): string {
   const root = nodeOfView(cfg);
@@ -27,6 +28,7 @@ function requireCkptPath(cfg: DictConfig): string {
 
 /** Tests the checkpoint `cfg.ckpt_path`; returns the test metrics and the objects built. */
 export const evaluate: (cfg: DictConfig) => Promise<TaskResult> = taskWrapper(async (cfg, objects) => {
+  await shareRunDirWithRanks();
   const ckptPath = requireCkptPath(cfg);
   const { datamodule, model, trainer } = await instantiateRun(cfg, objects, false);
   log.info("Starting testing!");

@@ -5,22 +5,23 @@
  */
 
 import { type DictConfig, instantiate, nodeOfView, toContainer } from "./config/index.js";
-import { getLogger } from "./config/run/logger.js";
 import type { LightningDataModule } from "./lightning/datamodule.js";
 import type { Logger } from "./lightning/loggers/logger.js";
 import type { LightningModule } from "./lightning/module.js";
 import type { Trainer } from "./lightning/trainer/trainer.js";
 import { cfgGet, truthy } from "./utils/config-access.js";
+import { shareRunDirWithRanks } from "./utils/ddp-launch.js";
 import { type ExtrasOptions, extras } from "./utils/extras.js";
 import { instantiateCallbacks, instantiateLoggers } from "./utils/instantiators.js";
 import { logHyperparameters } from "./utils/log-hyperparameters.js";
 import { getMetricValue } from "./utils/metric-value.js";
 import { setupProjectRoot } from "./utils/project-root.js";
+import { RankedLogger } from "./utils/ranked-logger.js";
 import { seedEverything } from "./utils/seed.js";
 import { registerKilnTargets } from "./utils/targets.js";
 import { type TaskObjects, type TaskResult, taskWrapper } from "./utils/task-wrapper.js";
 
-const log = getLogger("src.train");
+const log = new RankedLogger("src.train", true);
 
 /** Builds datamodule, model, callbacks, loggers and trainer into `objects` (shared by train and eval). */
 export async function instantiateRun(
@@ -32,37 +33,47 @@ export async function instantiateRun(
   log.info(`Instantiating datamodule <${cfg.data._target_}>`);
   const datamodule = await instantiate<LightningDataModule>(cfg.data);
   objects.datamodule = datamodule;
-  log.info(`Instantiating model <${cfg.model._target_}>`);
-  const model = await instantiate<LightningModule>(cfg.model);
-  objects.model = model;
-  const callbacks = withCallbacks ? await instantiateCallbacks(cfgGet(cfg, "callbacks")) : [];
-  if (withCallbacks) {
-    log.info("Instantiating callbacks...");
-    objects.callbacks = callbacks;
+  // Kiln's datamodules decide their data source in prepareData (idempotent, shared while running): starting it
+  // now overlaps a download, or the failing attempt of an offline machine, with loading libtorch for the model.
+  // Its outcome, an error included, reaches the Trainer's own call (or the hyperparameters' below).
+  const preparable = datamodule as LightningDataModule & { resolvedSource?: unknown };
+  if (preparable.resolvedSource === null) Promise.resolve(preparable.prepareData()).catch(() => {});
+  try {
+    log.info(`Instantiating model <${cfg.model._target_}>`);
+    const model = await instantiate<LightningModule>(cfg.model);
+    objects.model = model;
+    const callbacks = withCallbacks ? await instantiateCallbacks(cfgGet(cfg, "callbacks")) : [];
+    if (withCallbacks) {
+      log.info("Instantiating callbacks...");
+      objects.callbacks = callbacks;
+    }
+    log.info("Instantiating loggers...");
+    const logger = await instantiateLoggers(cfgGet(cfg, "logger"));
+    objects.logger = logger;
+    log.info(`Instantiating trainer <${cfg.trainer._target_}>`);
+    const extra = withCallbacks ? { callbacks, logger } : { logger };
+    const trainer = await instantiate<Trainer>(cfg.trainer, extra);
+    objects.trainer = trainer;
+    // Resuming a fit continues the checkpoint's tracker runs: the ids must reach the loggers before the
+    // hyperparameters below start their runs (the trainer would otherwise do it at fit, too late).
+    const ckptPath = cfgGet(cfg, "ckpt_path");
+    if (withCallbacks && truthy(cfgGet(cfg, "train")) && typeof ckptPath === "string" && ckptPath !== "") {
+      trainer.resumeLoggerRuns(ckptPath);
+    }
+    if (logger.length > 0) {
+      // Kiln's datamodules decide their data source in prepareData (idempotent; the trainer's call then does
+      // nothing): doing it now lets the hyperparameters say which data the run used.
+      if (preparable.resolvedSource === null) await preparable.prepareData();
+      log.info("Logging hyperparameters!");
+      logHyperparameters({ cfg, model, datamodule, trainer });
+      tagRuns(logger, cfgGet(cfg, "tags"));
+    }
+    return { datamodule, model, trainer };
+  } catch (e) {
+    // Nothing will use the data now: stop its preparation (a hanging download would keep the process alive).
+    (datamodule as LightningDataModule & { dispose?: () => void }).dispose?.();
+    throw e;
   }
-  log.info("Instantiating loggers...");
-  const logger = await instantiateLoggers(cfgGet(cfg, "logger"));
-  objects.logger = logger;
-  log.info(`Instantiating trainer <${cfg.trainer._target_}>`);
-  const extra = withCallbacks ? { callbacks, logger } : { logger };
-  const trainer = await instantiate<Trainer>(cfg.trainer, extra);
-  objects.trainer = trainer;
-  // Resuming a fit continues the checkpoint's tracker runs: the ids must reach the loggers before the
-  // hyperparameters below start their runs (the trainer would otherwise do it at fit, too late).
-  const ckptPath = cfgGet(cfg, "ckpt_path");
-  if (withCallbacks && truthy(cfgGet(cfg, "train")) && typeof ckptPath === "string" && ckptPath !== "") {
-    trainer.resumeLoggerRuns(ckptPath);
-  }
-  if (logger.length > 0) {
-    // Kiln's datamodules decide their data source in prepareData (idempotent; the trainer's call then does
-    // nothing): doing it now lets the hyperparameters say which data the run used.
-    const preparable = datamodule as LightningDataModule & { resolvedSource?: unknown };
-    if (preparable.resolvedSource === null) await preparable.prepareData();
-    log.info("Logging hyperparameters!");
-    logHyperparameters({ cfg, model, datamodule, trainer });
-    tagRuns(logger, cfgGet(cfg, "tags"));
-  }
-  return { datamodule, model, trainer };
 }
 
 /** The config's `tags` list as tracker tags (`<tag>: true`), for the loggers that have run tags (MLflow). */
@@ -81,6 +92,7 @@ export function tagRuns(loggers: readonly Logger[], tags: unknown): void {
 export const train: (cfg: DictConfig) => Promise<TaskResult> = taskWrapper(async (cfg, objects) => {
   const seed = cfgGet(cfg, "seed");
   if (truthy(seed)) await seedEverything(Number(seed));
+  await shareRunDirWithRanks();
   const { datamodule, model, trainer } = await instantiateRun(cfg, objects, true);
 
   if (truthy(cfgGet(cfg, "train"))) {

@@ -17,10 +17,10 @@ import {
   toYaml,
   ValueNode,
 } from "../config/index.js";
-import { getLogger } from "../config/run/logger.js";
 import { outputDir } from "./config-access.js";
+import { RankedLogger } from "./ranked-logger.js";
 
-const log = getLogger("src.utils.rich_utils");
+const log = new RankedLogger("src.utils.rich_utils", true);
 
 /** The fields printed first, in this order (LHT's print_order); the others follow in config order. */
 export const PRINT_ORDER = ["data", "model", "callbacks", "logger", "trainer", "paths", "extras"] as const;

@@ -5,12 +5,12 @@
  * save `config_tree.log`).
  */
 import type { DictConfig } from "../config/index.js";
-import { getLogger } from "../config/run/logger.js";
 import { cfgGet, truthy } from "./config-access.js";
 import { printConfigTree } from "./config-tree.js";
+import { currentRank, RankedLogger } from "./ranked-logger.js";
 import { enforceTags, type PromptIO } from "./tags.js";
 
-const log = getLogger("src.utils.utils");
+const log = new RankedLogger("src.utils.utils", true);
 
 /** Options of extras: where the tags prompt reads/writes and where the tree is printed. */
 export interface ExtrasOptions extends PromptIO {
@@ -35,11 +35,13 @@ export async function extras(cfg: DictConfig, opts: ExtrasOptions = {}): Promise
     log.info("Disabling python warnings! <cfg.extras.ignore_warnings=True>");
     ignoreWarnings();
   }
-  if (truthy(cfgGet(ex, "enforce_tags"))) {
+  // The template's enforce_tags and print_config_tree are @rank_zero_only: launched ranks neither ask nor print.
+  const rankZero = currentRank() === 0;
+  if (rankZero && truthy(cfgGet(ex, "enforce_tags"))) {
     log.info("Enforcing tags! <cfg.extras.enforce_tags=True>");
     await enforceTags(cfg, { ...opts, saveToFile: true });
   }
-  if (truthy(cfgGet(ex, "print_config"))) {
+  if (rankZero && truthy(cfgGet(ex, "print_config"))) {
     log.info("Printing config tree with Rich! <cfg.extras.print_config=True>");
     printConfigTree(cfg, { resolve: true, saveToFile: true, write: opts.write, colorOut: opts.colorOut });
   }

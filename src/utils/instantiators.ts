@@ -4,12 +4,12 @@
  * selected) are skipped, as in the template.
  */
 import { type DictConfig, instantiate } from "../config/index.js";
-import { getLogger } from "../config/run/logger.js";
 import type { Callback } from "../lightning/callbacks/callback.js";
 import type { Logger } from "../lightning/loggers/logger.js";
 import { truthy } from "./config-access.js";
+import { RankedLogger } from "./ranked-logger.js";
 
-const log = getLogger("src.utils.instantiators");
+const log = new RankedLogger("src.utils.instantiators", true);
 
 async function instantiateGroup<T>(groupCfg: unknown, what: "callback" | "logger"): Promise<T[]> {
   const out: T[] = [];

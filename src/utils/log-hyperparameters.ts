@@ -4,12 +4,12 @@
  * datamodule actually used.
  */
 import { type DictConfig, nodeOfView, toContainer } from "../config/index.js";
-import { getLogger } from "../config/run/logger.js";
 import type { Logger } from "../lightning/loggers/logger.js";
 import { countParameters, type Module } from "../torch/nn/module.js";
 import { cfgGet } from "./config-access.js";
+import { currentRank, RankedLogger } from "./ranked-logger.js";
 
-const log = getLogger("src.utils.logging_utils");
+const log = new RankedLogger("src.utils.logging_utils", true);
 
 /** The objects of a run that log_hyperparameters reads. */
 export interface ObjectDict {
@@ -51,6 +51,8 @@ export function collectHyperparameters(objects: ObjectDict): Record<string, unkn
 
 /** Sends the run's hyperparameters to every logger of the trainer (warns when there is none). */
 export function logHyperparameters(objects: ObjectDict): void {
+  // The template's log_hyperparameters is @rank_zero_only: launched ranks re-run the app but log nothing.
+  if (currentRank() !== 0) return;
   if (objects.trainer.loggers.length === 0) {
     log.warning("Logger not found! Skipping hyperparameter logging...");
     return;

@@ -1,8 +1,8 @@
 /** `get_metric_value`: the value a sweep optimizes, read from the run's metrics by `optimized_metric`. */
 import { closestMatches } from "../config/index.js";
-import { getLogger } from "../config/run/logger.js";
+import { RankedLogger } from "./ranked-logger.js";
 
-const log = getLogger("src.utils.utils");
+const log = new RankedLogger("src.utils.utils", true);
 
 /** A metric as the trainer reports it: a number, or a tensor-like with item(). */
 export type MetricDictValue = number | { item(): number | boolean };

@@ -1,5 +1,6 @@
 /** `seed_everything` for Kiln: seeds libtorch's global generator (weights, shuffling, dropout). */
 import { getLogger } from "../config/run/logger.js";
+import { envRank, rankPrefixed } from "./ranked-logger.js";
 
 const log = getLogger("lightning.fabric.utilities.seed");
 
@@ -11,6 +12,6 @@ export async function seedEverything(seed: number): Promise<number> {
   const { manualSeed } = await import("../torch/runtime.js");
   manualSeed(seed);
   process.env.PL_GLOBAL_SEED = String(seed);
-  log.info(`Seed set to ${seed}`);
+  log.info(rankPrefixed(`Seed set to ${seed}`, envRank()));
   return seed;
 }

@@ -8,10 +8,10 @@ import { join } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { pyRepr } from "../common/pyrepr.js";
 import { type DictConfig, getHydraConfig, nodeOfView, select, update } from "../config/index.js";
-import { getLogger } from "../config/run/logger.js";
 import { cfgGet, outputDir, toPlain } from "./config-access.js";
+import { RankedLogger } from "./ranked-logger.js";
 
-const log = getLogger("src.utils.rich_utils");
+const log = new RankedLogger("src.utils.rich_utils", true);
 
 /** Where the tags prompt reads and writes (tests inject streams; default: stdin/stdout). */
 export interface PromptIO {

@@ -7,10 +7,10 @@
 import { existsSync } from "node:fs";
 import { join, posix } from "node:path";
 import type { DictConfig } from "../config/index.js";
-import { getLogger } from "../config/run/logger.js";
 import type { FinalizeStatus, Logger } from "../lightning/loggers/logger.js";
+import { RankedLogger } from "./ranked-logger.js";
 
-const log = getLogger("src.utils.utils");
+const log = new RankedLogger("src.utils.utils", true);
 
 /** The objects a task builds (filled in as it goes, so the wrapper can close what exists on failure). */
 export interface TaskObjects {

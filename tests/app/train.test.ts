@@ -51,6 +51,23 @@ describe("kiln train / eval (CLI subprocess, tiny Fashion-MNIST)", { skip: NO_FA
     assert.match(log, /Starting testing!/);
   });
 
+  test("trainer=ddp_sim: two CPU ranks share one run folder; rank 0 alone logs, saves and prints", async () => {
+    const dir = tempDir();
+    const r = await runCli([
+      "train", ...data, "trainer=ddp_sim", "logger=csv", "trainer.max_epochs=2", "+trainer.limit_train_batches=4",
+      "+trainer.limit_val_batches=2", "+trainer.limit_test_batches=2", `hydra.run.dir=${dir}`,
+    ]); // biome-ignore format: an argv
+    assert.equal(r.code, 0, explain(r));
+    assert.equal(r.stdout.match(/Test metric/g)?.length, 1, "the results table is printed by rank 0 only");
+    assert.doesNotMatch(r.stdout, /\[rank: 1\]/);
+    assert.deepEqual(readdirSync(join(dir, "csv")), ["version_0"]);
+    assert.ok(existsSync(join(dir, "checkpoints", "last.ckpt")));
+    // Both ranks ran the datamodule (its log lines are not rank-zero-only) into rank 0's log file.
+    const log = readFileSync(join(dir, "train.log"), "utf8");
+    assert.ok((log.match(/Data source: /g)?.length ?? 0) >= 2, log);
+    assert.equal(log.match(/Instantiating datamodule/g)?.length, 1);
+  });
+
   test("trainer.val_check_interval=0.5 validates twice per epoch", async () => {
     const dir = tempDir();
     const r = await runCli([
