@@ -15,6 +15,8 @@ export interface EpochRecord {
   kind: "epoch";
   epoch: number;
   train_s: number;
+  /** CPU seconds (all threads) of the same span as train_s: steadier than wall time on a busy machine. */
+  train_cpu_s: number;
   epoch_s: number;
   steps: number;
   rss_mib: number;
@@ -31,17 +33,22 @@ export class EpochProbe extends Callback {
   private readonly file = process.env.KILN_BENCH_PROBE;
   private epochStart = 0;
   private lastBatchEnd = 0;
+  private cpuStart: NodeJS.CpuUsage = { user: 0, system: 0 };
+  private lastBatchCpu: NodeJS.CpuUsage = { user: 0, system: 0 };
   private steps = 0;
   private epoch = 0;
 
   override onTrainEpochStart(_trainer: Trainer, _module: LightningModule): void {
     this.epochStart = performance.now();
     this.lastBatchEnd = this.epochStart;
+    this.cpuStart = process.cpuUsage();
+    this.lastBatchCpu = this.cpuStart;
     this.steps = 0;
   }
 
   override onTrainBatchEnd(): void {
     this.lastBatchEnd = performance.now();
+    this.lastBatchCpu = process.cpuUsage();
     this.steps++;
   }
 
@@ -51,6 +58,8 @@ export class EpochProbe extends Callback {
       kind: "epoch",
       epoch: this.epoch++,
       train_s: (this.lastBatchEnd - this.epochStart) / 1000,
+      train_cpu_s:
+        (this.lastBatchCpu.user - this.cpuStart.user + this.lastBatchCpu.system - this.cpuStart.system) / 1e6,
       epoch_s: (now - this.epochStart) / 1000,
       steps: this.steps,
       rss_mib: process.memoryUsage().rss / MIB,

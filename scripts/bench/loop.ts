@@ -48,9 +48,11 @@ const limit = Number(values.limit);
 if (limit > 0 && limit < steps) steps = limit;
 
 const times: number[] = [];
+const cpuTimes: number[] = [];
 let loss = 0;
 for (let e = 0; e < Number(values.epochs); e++) {
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const perm = torch.randperm(n, { device });
   for (let s = 0; s < steps; s++) {
     loss = torch.tidy(() => {
@@ -64,10 +66,13 @@ for (let e = 0; e < Number(values.epochs); e++) {
   }
   perm.dispose();
   times.push((performance.now() - t0) / 1000);
+  const cpu = process.cpuUsage(c0);
+  cpuTimes.push((cpu.user + cpu.system) / 1e6);
 }
 console.log(
   JSON.stringify({
     epoch_s: times,
+    epoch_cpu_s: cpuTimes,
     steps_per_epoch: steps,
     threads: torch.getNumThreads(),
     final_loss: loss,

@@ -1,7 +1,7 @@
 // The op-overhead micro-benchmark (issue 8, item 4): ns per call of a trivial 1-element add and ns per small
 // SimpleDenseNet training step (batch 16), through Kiln, the pure C++ program and (when available) Python.
 import { join } from "node:path";
-import { BENCH_DIR, benchEnv, runJson, tsNode } from "./proc.js";
+import { BENCH_DIR, benchEnv, kilnAllocEnv, runJson, tsNode } from "./proc.js";
 import { type Summary, summarize } from "./stats.js";
 
 export interface OpOverheadOptions {
@@ -18,7 +18,8 @@ export interface OpSide {
   mlp_step_ns: Summary;
 }
 
-export type OpSideName = "kiln" | "cpp" | "python";
+/** cpp_alloc: the same C++ program with KILN_ALLOCATOR=tuned's glibc settings preloaded (see throughput.ts). */
+export type OpSideName = "kiln" | "cpp" | "cpp_alloc" | "python";
 
 interface OpRun {
   add_ns: number[];
@@ -33,7 +34,12 @@ export function runOpOverhead(o: OpOverheadOptions): Partial<Record<OpSideName, 
   const runs: Partial<Record<OpSideName, OpRun>> = {
     kiln: runJson<OpRun>(...tsNode(join(BENCH_DIR, "kiln-op-overhead.ts"), args), env),
   };
-  if (o.cppDir) runs.cpp = runJson<OpRun>(join(o.cppDir, "op_overhead"), [...args, ...threads], env);
+  if (o.cppDir) {
+    const program = join(o.cppDir, "op_overhead");
+    runs.cpp = runJson<OpRun>(program, [...args, ...threads], env);
+    const alloc = kilnAllocEnv(o.cppDir);
+    if (alloc) runs.cpp_alloc = runJson<OpRun>(program, [...args, ...threads], benchEnv(o.threads, alloc));
+  }
   if (o.python) {
     const script = join(BENCH_DIR, "python/op_overhead.py");
     runs.python = runJson<OpRun>(o.python, [script, ...args, ...threads], env);

@@ -10,6 +10,15 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const BENCH_DIR = join(ROOT, "scripts/bench");
 export const CPP_BUILD_DIR = join(ROOT, "build/bench-cpp");
 
+/**
+ * The environment that gives the plain C++ programs KILN_ALLOCATOR=tuned's glibc malloc settings: native/allocator.cc
+ * built as build/bench-cpp/libkiln_alloc.so and preloaded (undefined when it was not built).
+ */
+export function kilnAllocEnv(cppDir: string): Record<string, string> | undefined {
+  const lib = join(cppDir, "libkiln_alloc.so");
+  return existsSync(lib) ? { LD_PRELOAD: lib, KILN_ALLOCATOR: "tuned" } : undefined;
+}
+
 /** The environment of every child: libtorch, OpenMP and MKL pinned to `threads`. */
 export function benchEnv(threads: number, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const n = String(threads);

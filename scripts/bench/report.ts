@@ -5,7 +5,7 @@ import type { MemoryResult } from "./memory.js";
 import type { OpSide, OpSideName } from "./op-overhead.js";
 import type { StartupResult } from "./startup.js";
 import { round, type Summary } from "./stats.js";
-import { SIDES, type Side, stepRatio, type ThroughputResult } from "./throughput.js";
+import { cpuStepRatio, SIDES, type Side, stepRatio, type ThroughputResult } from "./throughput.js";
 
 /** What run.ts measured; a section is absent when it was not run. */
 export interface Sections {
@@ -45,6 +45,7 @@ export function buildReport(s: Sections, meta: Meta) {
       wall_s: round(meta.wall_s, 4),
       // The allocator changes every side's speed (DESIGN §12): record what the children inherited.
       glibc_tunables: process.env.GLIBC_TUNABLES ?? null,
+      kiln_allocator: process.env.KILN_ALLOCATOR ?? null,
       ld_preload: process.env.LD_PRELOAD ?? null,
       notes: s.notes ?? [],
     },
@@ -52,10 +53,23 @@ export function buildReport(s: Sections, meta: Meta) {
       trainer_s_per_epoch: num(side("trainer")?.s_per_epoch.median),
       loop_s_per_epoch: num(side("loop")?.s_per_epoch.median),
       cpp_s_per_epoch: num(side("cpp")?.s_per_epoch.median),
+      // (c') the same C++ program with KILN_ALLOCATOR=tuned's glibc settings preloaded (native/allocator.cc).
+      cpp_kiln_alloc_s_per_epoch: num(side("cpp_alloc")?.s_per_epoch.median),
       python_s_per_epoch: num(side("python")?.s_per_epoch.median),
       // Ratios of the median seconds per step: (a)/(c), (b)/(c), (a)/(d).
       trainer_vs_cpp: t ? num(stepRatio(t, "trainer", "cpp"), 3) : null,
       loop_vs_cpp: t ? num(stepRatio(t, "loop", "cpp"), 3) : null,
+      trainer_vs_cpp_kiln_alloc: t ? num(stepRatio(t, "trainer", "cpp_alloc"), 3) : null,
+      loop_vs_cpp_kiln_alloc: t ? num(stepRatio(t, "loop", "cpp_alloc"), 3) : null,
+      // The same ratios in CPU time per step: steadier than wall time when the machine is loaded.
+      cpu_ratios: t
+        ? {
+            trainer_vs_cpp: num(cpuStepRatio(t, "trainer", "cpp"), 3),
+            loop_vs_cpp: num(cpuStepRatio(t, "loop", "cpp"), 3),
+            trainer_vs_python: num(cpuStepRatio(t, "trainer", "python"), 3),
+            loop_vs_cpp_kiln_alloc: num(cpuStepRatio(t, "loop", "cpp_alloc"), 3),
+          }
+        : null,
       trainer_vs_python: t ? num(stepRatio(t, "trainer", "python"), 3) : null,
       threads: meta.threads,
       data: s.throughput?.data ?? null,
@@ -68,6 +82,7 @@ export function buildReport(s: Sections, meta: Meta) {
             x,
             {
               s_per_epoch: minMed(r.s_per_epoch),
+              cpu_s_per_epoch: minMed(r.cpu_s_per_epoch),
               steps_per_epoch: r.steps_per_epoch,
               steps_per_s: num(r.steps_per_s),
               epoch_with_val_s: minMed(r.epoch_with_val_s),
@@ -91,13 +106,17 @@ export function buildReport(s: Sections, meta: Meta) {
       rss_per_epoch_mib: (s.memory?.rss_per_epoch_mib ?? []).map((x) => round(x, 4)),
       growth_after_epoch1_pct: num(s.memory?.growth_after_epoch1_pct, 3),
       epochs: s.memory?.epochs ?? null,
+      floor_rss_mib: num(s.memory?.floor_rss_mib, 1),
+      runner: s.memory?.runner ?? null,
     },
     op_overhead: {
       kiln_ns: num(op?.kiln?.add_ns.median),
       cpp_ns: num(op?.cpp?.add_ns.median),
+      cpp_kiln_alloc_ns: num(op?.cpp_alloc?.add_ns.median),
       python_ns: num(op?.python?.add_ns.median),
       kiln_mlp_step_ns: num(op?.kiln?.mlp_step_ns.median),
       cpp_mlp_step_ns: num(op?.cpp?.mlp_step_ns.median),
+      cpp_kiln_alloc_mlp_step_ns: num(op?.cpp_alloc?.mlp_step_ns.median),
       python_mlp_step_ns: num(op?.python?.mlp_step_ns.median),
       min_ns: op
         ? Object.fromEntries(
@@ -139,17 +158,19 @@ export function printReport(r: Report): void {
     trainer: "(a) kiln train",
     loop: "(b) src/torch loop",
     cpp: "(c) C++ libtorch",
+    cpp_alloc: "(c') C++, KILN_ALLOCATOR=tuned",
     python: "(d) PyTorch eager",
   };
-  const rows = [["side", "s/epoch med", "min", "n", "steps/epoch", "steps/s", "epoch+val s"]];
+  const rows = [["side", "s/epoch med", "min", "n", "cpu s med", "steps/epoch", "steps/s", "epoch+val s"]];
   for (const [name, v] of Object.entries(tp.sides)) {
-    if (!v) rows.push([labels[name]!, "skipped", "", "", "", "", ""]);
+    if (!v) rows.push([labels[name]!, "skipped", "", "", "", "", "", ""]);
     else
       rows.push([
         labels[name]!,
         f(v.s_per_epoch?.median),
         f(v.s_per_epoch?.min),
         String(v.s_per_epoch?.n ?? ""),
+        f(v.cpu_s_per_epoch?.median ?? null),
         String(v.steps_per_epoch),
         f(v.steps_per_s, 1),
         f(v.epoch_with_val_s?.median ?? null),
@@ -157,8 +178,16 @@ export function printReport(r: Report): void {
   }
   out.push(table(rows));
   out.push(
-    `ratios (time/step): a/c ${f(tp.trainer_vs_cpp)}  b/c ${f(tp.loop_vs_cpp)}  a/d ${f(tp.trainer_vs_python)}`,
+    `ratios (time/step): a/c ${f(tp.trainer_vs_cpp)}  b/c ${f(tp.loop_vs_cpp)}  a/d ${f(tp.trainer_vs_python)}` +
+      `  a/c' ${f(tp.trainer_vs_cpp_kiln_alloc)}  b/c' ${f(tp.loop_vs_cpp_kiln_alloc)}`,
   );
+  const cr = tp.cpu_ratios;
+  if (cr) {
+    out.push(
+      `ratios (cpu/step):  a/c ${f(cr.trainer_vs_cpp)}  b/c ${f(cr.loop_vs_cpp)}  a/d ${f(cr.trainer_vs_python)}` +
+        `  b/c' ${f(cr.loop_vs_cpp_kiln_alloc)}`,
+    );
+  }
   for (const [k, why] of Object.entries(tp.skipped)) out.push(`  ${k} skipped: ${why}`);
   const st = r.startup;
   out.push("", `Start-up (wall s, median / min; ${st.runner ?? "-"})`);
@@ -174,16 +203,20 @@ export function printReport(r: Report): void {
   out.push("", `Memory (${mem.epochs ?? "-"} epochs): peak RSS ${f(mem.peak_rss_mib, 1)} MiB`);
   out.push(`  RSS after each epoch (MiB): ${mem.rss_per_epoch_mib.map((x) => x.toFixed(1)).join(" ")}`);
   out.push(`  growth from epoch 2 on: ${f(mem.growth_after_epoch1_pct, 2)} %`);
+  out.push(
+    `  floor (node + addon, nothing else): ${f(mem.floor_rss_mib, 1)} MiB; runner ${mem.runner ?? "-"}`,
+  );
   const op = r.op_overhead;
   out.push("", "Op overhead (median ns)");
   out.push(
     table([
-      ["", "kiln", "C++", "python"],
-      ["1-element add", f(op.kiln_ns, 0), f(op.cpp_ns, 0), f(op.python_ns, 0)],
+      ["", "kiln", "C++", "C++ tuned malloc", "python"],
+      ["1-element add", f(op.kiln_ns, 0), f(op.cpp_ns, 0), f(op.cpp_kiln_alloc_ns, 0), f(op.python_ns, 0)],
       [
         "MLP step (batch 16)",
         f(op.kiln_mlp_step_ns, 0),
         f(op.cpp_mlp_step_ns, 0),
+        f(op.cpp_kiln_alloc_mlp_step_ns, 0),
         f(op.python_mlp_step_ns, 0),
       ],
     ]),

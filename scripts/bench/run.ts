@@ -8,7 +8,16 @@ import { parseArgs } from "node:util";
 import { prepareData } from "./data.js";
 import { runMemory } from "./memory.js";
 import { runOpOverhead } from "./op-overhead.js";
-import { BENCH_DIR, benchEnv, buildCpp, CPP_BUILD_DIR, findPython, runJson, tsNode } from "./proc.js";
+import {
+  BENCH_DIR,
+  benchEnv,
+  buildCpp,
+  CPP_BUILD_DIR,
+  findPython,
+  kilnAllocEnv,
+  runJson,
+  tsNode,
+} from "./proc.js";
 import { buildReport, printReport, type Sections } from "./report.js";
 import { runStartup } from "./startup.js";
 import { runThroughput, type Side } from "./throughput.js";
@@ -127,7 +136,8 @@ function measure(o: BenchOptions, log: (line: string) => void): Sections {
       `throughput: ${data.name}, ${o.repeats} repeat(s) x ${o.epochs} epoch(s), limit ${o.limit || "none"}`,
     );
     const skip: Partial<Record<Side, string>> = {};
-    if (cpp.why) skip.cpp = cpp.why;
+    if (cpp.why) skip.cpp = skip.cpp_alloc = cpp.why;
+    else if (!kilnAllocEnv(cpp.dir!)) skip.cpp_alloc = "build/bench-cpp/libkiln_alloc.so was not built";
     if (py.why) skip.python = py.why;
     if (data.name !== "fashion_mnist") skip.trainer = "the trainer's data=fashion_mnist needs the real files";
     sections.throughput = {

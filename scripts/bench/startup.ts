@@ -1,6 +1,6 @@
-// The start-up benchmark (issue 8, item 2): wall time of `kiln --help`, `kiln train --cfg job` and
-// `kiln train debug=fdr` (one train, validation and test step), median and min over fresh processes.
-// `kiln` is bin/kiln.js (the compiled dist/, what users run) when dist/cli.js exists, else src/cli.ts through tsx.
+// The start-up benchmark (issue 8, item 2): wall time of `kiln --help`, `kiln train --cfg job` and `kiln
+// train debug=fdr` (one train, validation and test step), median and min over fresh processes. `kiln` is
+// bin/kiln.js (the bundled CLI, what users run) when dist/bundle/cli.js exists, else src/cli.ts via tsx.
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,7 +16,7 @@ export interface StartupResult {
 
 /** The command line that runs `kiln <args>`. */
 export function kilnCommand(args: string[]): { cmd: [string, string[]]; runner: "dist" | "tsx" } {
-  if (existsSync(join(ROOT, "dist/cli.js"))) {
+  if (existsSync(join(ROOT, "dist/bundle/cli.js"))) {
     return { cmd: [process.execPath, [join(ROOT, "bin/kiln.js"), ...args]], runner: "dist" };
   }
   return { cmd: tsNode(join(ROOT, "src/cli.ts"), args), runner: "tsx" };

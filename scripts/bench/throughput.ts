@@ -1,6 +1,9 @@
 // The throughput benchmark (issue 8, item 1): the template's training configuration run four ways side by side,
 // (a) `kiln train` with the default callbacks and the CSV logger, (b) a minimal loop against src/torch,
 // (c) the pure C++ libtorch program, (d) plain PyTorch eager; same model, batch, optimizer, data and threads.
+// (c') is (c) again with glibc malloc's thresholds fixed (native/allocator.cc preloaded, KILN_ALLOCATOR=tuned):
+// the issue's ratios compare against plain (c), C++ as a user writes it; (c') shows how much glibc's defaults
+// cost that program (Node's start-up already gives Kiln the same effect).
 // Each side runs `epochs` epochs per process, `repeats` processes in rotating order; epoch 1 of each process is a
 // warm-up and is dropped when there are more. Ratios compare seconds per step, so a side limited to fewer batches
 // (the trainer trains on its datamodule's split) still compares fairly.
@@ -9,15 +12,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BenchData } from "./data.js";
 import type { EpochRecord, PeakRecord } from "./epoch-probe.js";
-import { BENCH_DIR, benchEnv, ROOT, run, runJson, tsNode } from "./proc.js";
+import { BENCH_DIR, benchEnv, kilnAllocEnv, ROOT, run, runJson, tsNode } from "./proc.js";
 import { type Summary, summarize } from "./stats.js";
 
-export type Side = "trainer" | "loop" | "cpp" | "python";
-export const SIDES: readonly Side[] = ["trainer", "loop", "cpp", "python"];
+export type Side = "trainer" | "loop" | "cpp" | "cpp_alloc" | "python";
+export const SIDES: readonly Side[] = ["trainer", "loop", "cpp", "cpp_alloc", "python"];
 
 /** What every side reports per process. */
 interface SideRun {
   epoch_s: number[];
+  /** CPU seconds of each epoch (all threads of the process). */
+  epoch_cpu_s?: number[];
   steps_per_epoch: number;
   threads: number;
 }
@@ -38,6 +43,8 @@ export interface ThroughputOptions {
 
 export interface SideResult {
   s_per_epoch: Summary;
+  /** CPU seconds per epoch: on a shared, loaded machine wall time also counts waiting for a core. */
+  cpu_s_per_epoch?: Summary;
   steps_per_epoch: number;
   steps_per_s: number;
   /** The full epoch including validation (trainer only). */
@@ -112,6 +119,7 @@ function runSide(side: Side, o: ThroughputOptions): SideRun & { epoch_with_val_s
       const r = runTrainer(o.threads, o);
       return {
         epoch_s: r.epochs.map((e) => e.train_s),
+        epoch_cpu_s: r.epochs.map((e) => e.train_cpu_s),
         epoch_with_val_s: r.epochs.map((e) => e.epoch_s),
         steps_per_epoch: r.epochs[0]?.steps ?? 0,
         threads: o.threads,
@@ -121,6 +129,14 @@ function runSide(side: Side, o: ThroughputOptions): SideRun & { epoch_with_val_s
       return runJson<SideRun>(...tsNode(join(BENCH_DIR, "loop.ts"), common), env);
     case "cpp":
       return runJson<SideRun>(join(o.cppDir!, "train_mlp"), [...common, "--threads", String(o.threads)], env);
+    case "cpp_alloc": {
+      const allocEnv = benchEnv(o.threads, kilnAllocEnv(o.cppDir!));
+      return runJson<SideRun>(
+        join(o.cppDir!, "train_mlp"),
+        [...common, "--threads", String(o.threads)],
+        allocEnv,
+      );
+    }
     case "python": {
       const script = join(BENCH_DIR, "python/train_mlp.py");
       return runJson<SideRun>(o.python!, [script, ...common, "--threads", String(o.threads)], env);
@@ -138,8 +154,9 @@ export function runThroughput(
 ): ThroughputResult {
   const skip = { ...o.skip };
   const active = SIDES.filter((s) => !skip[s]);
-  const times: Partial<Record<Side, { train: number[]; withVal: number[]; steps: number; threads: number }>> =
-    {};
+  const times: Partial<
+    Record<Side, { train: number[]; cpu: number[]; withVal: number[]; steps: number; threads: number }>
+  > = {};
   for (let r = 0; r < o.repeats; r++) {
     for (let i = 0; i < active.length; i++) {
       const side = active[(i + r) % active.length]!;
@@ -154,9 +171,10 @@ export function runThroughput(
         log(`  ${side} FAILED: ${skip[side]}`);
         continue;
       }
-      times[side] ??= { train: [], withVal: [], steps: res.steps_per_epoch, threads: res.threads };
+      times[side] ??= { train: [], cpu: [], withVal: [], steps: res.steps_per_epoch, threads: res.threads };
       const acc = times[side];
       acc.train.push(...measured(res.epoch_s));
+      if (res.epoch_cpu_s) acc.cpu.push(...measured(res.epoch_cpu_s));
       if (res.epoch_with_val_s) acc.withVal.push(...measured(res.epoch_with_val_s));
       log(
         `  ${side} repeat ${r + 1}/${o.repeats}: ${res.epoch_s.map((t) => t.toFixed(3)).join(", ")} s/epoch`,
@@ -172,11 +190,20 @@ export function runThroughput(
       s_per_epoch: s,
       steps_per_epoch: t.steps,
       steps_per_s: t.steps / s.median,
+      ...(t.cpu.length ? { cpu_s_per_epoch: summarize(t.cpu) } : {}),
       ...(t.withVal.length ? { epoch_with_val_s: summarize(t.withVal) } : {}),
       threads: t.threads,
     };
   }
   return { sides, skipped: skip };
+}
+
+/** Ratio of the median CPU seconds per step of two sides (undefined when either lacks CPU times). */
+export function cpuStepRatio(r: ThroughputResult, a: Side, b: Side): number | undefined {
+  const x = r.sides[a];
+  const y = r.sides[b];
+  if (!x?.cpu_s_per_epoch || !y?.cpu_s_per_epoch) return undefined;
+  return x.cpu_s_per_epoch.median / x.steps_per_epoch / (y.cpu_s_per_epoch.median / y.steps_per_epoch);
 }
 
 /** Ratio of the median seconds per step of two sides (undefined when either is missing). */

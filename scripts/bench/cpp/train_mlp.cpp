@@ -1,6 +1,6 @@
 // (c) of the throughput benchmark: SimpleDenseNet + Adam(lr 1e-3), batch 128, on the raw float32/int64 files that
 // scripts/bench/data.ts writes, shuffled each epoch with randperm, the same steps as the TS loop and Python.
-// Prints one JSON line: {"epoch_s": [...], "steps_per_epoch": n, "threads": t, "final_loss": l}.
+// Prints one JSON line: {"epoch_s": [...], "epoch_cpu_s": [...], "steps_per_epoch": n, "threads": t, "final_loss": l}.
 #include <torch/nn/functional/loss.h>
 
 #include <fstream>
@@ -38,18 +38,23 @@ int main(int argc, char** argv) {
     int64_t steps = (n + batch - 1) / batch;
     if (limit > 0 && limit < steps) steps = limit;
     std::vector<double> times;
+    std::vector<double> cpuTimes;
     float loss = 0;
     for (int e = 0; e < epochs; e++) {
       double t0 = bench::now();
+      double c0 = bench::cpuNow();
       auto perm = torch::randperm(n, torch::TensorOptions().dtype(torch::kInt64).device(device));
       for (int64_t s = 0; s < steps; s++) {
         auto idx = perm.slice(0, s * batch, std::min(n, (s + 1) * batch));
         loss = bench::trainStep(net, opt, x.index_select(0, idx), y.index_select(0, idx));
       }
       times.push_back(bench::now() - t0);
+      cpuTimes.push_back(bench::cpuNow() - c0);
     }
-    std::printf("{\"epoch_s\": %s, \"steps_per_epoch\": %lld, \"threads\": %d, \"final_loss\": %f}\n",
-                bench::jsonArray(times).c_str(), static_cast<long long>(steps), torch::get_num_threads(), loss);
+    std::printf(
+        "{\"epoch_s\": %s, \"epoch_cpu_s\": %s, \"steps_per_epoch\": %lld, \"threads\": %d, \"final_loss\": %f}\n",
+        bench::jsonArray(times).c_str(), bench::jsonArray(cpuTimes).c_str(), static_cast<long long>(steps),
+        torch::get_num_threads(), loss);
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "train_mlp: error: %s\n", e.what());

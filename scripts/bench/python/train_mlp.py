@@ -2,7 +2,7 @@
 
 SimpleDenseNet (784-64-128-64-10 with BatchNorm1d) + Adam(lr 1e-3), batch 128, on the raw float32/int64 files
 that scripts/bench/data.ts writes, shuffled each epoch with randperm: the same steps as the C++ program and the
-TS loop. Prints one JSON line: {"epoch_s": [...], "steps_per_epoch": n, "threads": t, "final_loss": l}.
+TS loop. Prints one JSON line: {"epoch_s": [...], "epoch_cpu_s": [...], "steps_per_epoch": n, "threads": t, "final_loss": l}.
 """
 
 import argparse
@@ -57,15 +57,23 @@ def main() -> None:
     steps = (a.n + a.batch - 1) // a.batch
     if 0 < a.limit < steps:
         steps = a.limit
-    times, loss = [], 0.0
+    times, cpu_times, loss = [], [], 0.0
     for _ in range(a.epochs):
         t0 = time.perf_counter()
+        c0 = time.process_time()
         perm = torch.randperm(a.n, device=device)
         for s in range(steps):
             idx = perm[s * a.batch : (s + 1) * a.batch]
             loss = train_step(net, opt, x.index_select(0, idx), y.index_select(0, idx))
         times.append(time.perf_counter() - t0)
-    out = {"epoch_s": times, "steps_per_epoch": steps, "threads": torch.get_num_threads(), "final_loss": loss}
+        cpu_times.append(time.process_time() - c0)
+    out = {
+        "epoch_s": times,
+        "epoch_cpu_s": cpu_times,
+        "steps_per_epoch": steps,
+        "threads": torch.get_num_threads(),
+        "final_loss": loss,
+    }
     print(json.dumps(out))
 
 
