@@ -304,7 +304,11 @@ test("Trainer({plugins: [PrecisionPlugin]}) replaces the plugin chosen from `pre
   assert.equal(trainer.precisionPlugin, plugin);
   assert.equal(trainer.precision, "16-mixed");
   assert.equal(trainer.precisionPlugin.scaler, scaler);
-  const single = new Trainer({ ...QUIET, accelerator: "cpu", plugins: new PrecisionPlugin("bf16-mixed", CPU) });
+  const single = new Trainer({
+    ...QUIET,
+    accelerator: "cpu",
+    plugins: new PrecisionPlugin("bf16-mixed", CPU),
+  });
   assert.equal(single.precision, "bf16-mixed");
   assert.equal(new Trainer({ ...QUIET, accelerator: "cpu" }).precision, "32-true");
 });
