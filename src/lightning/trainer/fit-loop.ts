@@ -3,6 +3,7 @@
 import { tidy } from "../../torch/scope.js";
 import type { Tensor } from "../../torch/tensor.js";
 import { BatchFetcher, disposeBatch, outputsToNumbers } from "./data.js";
+import { collectAfterEpoch } from "./epoch-gc.js";
 import { runEvaluation } from "./evaluation-loop.js";
 import { stepSchedulers } from "./optimization.js";
 import { precisionPlugin } from "./precision.js";
@@ -53,6 +54,7 @@ export async function runFitLoop(trainer: Trainer): Promise<void> {
     p.batchesThatStepped += 1;
     p.epoch.total.completed++;
     p.epoch.current.completed++;
+    collectAfterEpoch();
     trainer.throwIfInterrupted();
   }
   await trainer.hooks.callbacks("onTrainEnd");
