@@ -228,14 +228,20 @@ Napi::Value DistAllReduce(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// The source rank of a broadcast: an argument that must name a rank of the group.
+int64_t argSourceRank(const Napi::CallbackInfo& info, size_t i) {
+  int64_t src = argInt(info, i);
+  if (src < 0 || src >= world.size) {
+    throw ArgError("broadcast source rank " + std::to_string(src) + " is not in 0.." + std::to_string(world.size - 1));
+  }
+  return src;
+}
+
 // distBroadcast(tensors, src): every rank's tensors take rank `src`'s values, in place.
 Napi::Value DistBroadcast(const Napi::CallbackInfo& info) {
   auto& group = requireGroup();
   auto tensors = argTensorList(info, 0);
-  int64_t src = argInt(info, 1);
-  if (src < 0 || src >= world.size) {
-    throw ArgError("broadcast source rank " + std::to_string(src) + " is not in 0.." + std::to_string(world.size - 1));
-  }
+  int64_t src = argSourceRank(info, 1);
   if (tensors.empty()) return info.Env().Undefined();
   c10d::BroadcastOptions opts;
   opts.rootRank = src;
@@ -293,10 +299,7 @@ Napi::Value DistAllReduceCoalesced(const Napi::CallbackInfo& info) {
 Napi::Value DistBroadcastCoalesced(const Napi::CallbackInfo& info) {
   auto& group = requireGroup();
   auto tensors = argTensorList(info, 0);
-  int64_t src = argInt(info, 1);
-  if (src < 0 || src >= world.size) {
-    throw ArgError("broadcast source rank " + std::to_string(src) + " is not in 0.." + std::to_string(world.size - 1));
-  }
+  int64_t src = argSourceRank(info, 1);
   c10d::BroadcastOptions opts;
   opts.rootRank = src;
   coalesced(tensors, [&](std::vector<at::Tensor>& buffer) { group.broadcast(buffer, opts)->wait(); });

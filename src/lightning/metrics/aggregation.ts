@@ -134,10 +134,18 @@ export class SumMetric extends Aggregator {
   }
 }
 
-/** Largest value seen (-inf before any update). */
-export class MaxMetric extends Aggregator {
-  constructor(options?: AggregationOptions) {
-    super(options, "max_value", Number.NEGATIVE_INFINITY, "max");
+/** MaxMetric and MinMetric: the extreme value seen (the opposite infinity before any update). */
+abstract class ExtremeValue extends Aggregator {
+  readonly #op: "max" | "min";
+  readonly #stateName: string;
+  readonly #empty: number;
+
+  constructor(options: AggregationOptions | undefined, op: "max" | "min") {
+    const empty = op === "max" ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+    super(options, `${op}_value`, empty, op);
+    this.#op = op;
+    this.#stateName = `${op}_value`;
+    this.#empty = empty;
   }
   override update(value: unknown): void {
     super.update(value);
@@ -146,36 +154,29 @@ export class MaxMetric extends Aggregator {
     return super.forward(value);
   }
   protected batchState(value: unknown): MetricState {
-    const { x } = this.cleaned(value, Number.NEGATIVE_INFINITY);
-    return { max_value: x.numel() === 0 ? torch.tensor(-Infinity, { device: this.device }) : x.max() };
+    const { x } = this.cleaned(value, this.#empty);
+    const extreme = x.numel() === 0 ? torch.tensor(this.#empty, { device: this.device }) : x[this.#op]();
+    return { [this.#stateName]: extreme };
   }
   protected mergeState(batch: MetricState): void {
-    this.setState("max_value", torch.maximum(this.state.max_value!, batch.max_value!));
+    const merge = this.#op === "max" ? torch.maximum : torch.minimum;
+    this.setState(this.#stateName, merge(this.state[this.#stateName]!, batch[this.#stateName]!));
   }
   protected computeFrom(state: MetricState): Tensor {
-    return state.max_value!.clone();
+    return state[this.#stateName]!.clone();
+  }
+}
+
+/** Largest value seen (-inf before any update). */
+export class MaxMetric extends ExtremeValue {
+  constructor(options?: AggregationOptions) {
+    super(options, "max");
   }
 }
 
 /** Smallest value seen (+inf before any update). */
-export class MinMetric extends Aggregator {
+export class MinMetric extends ExtremeValue {
   constructor(options?: AggregationOptions) {
-    super(options, "min_value", Number.POSITIVE_INFINITY, "min");
-  }
-  override update(value: unknown): void {
-    super.update(value);
-  }
-  override forward(value: unknown): Tensor {
-    return super.forward(value);
-  }
-  protected batchState(value: unknown): MetricState {
-    const { x } = this.cleaned(value, Number.POSITIVE_INFINITY);
-    return { min_value: x.numel() === 0 ? torch.tensor(Infinity, { device: this.device }) : x.min() };
-  }
-  protected mergeState(batch: MetricState): void {
-    this.setState("min_value", torch.minimum(this.state.min_value!, batch.min_value!));
-  }
-  protected computeFrom(state: MetricState): Tensor {
-    return state.min_value!.clone();
+    super(options, "min");
   }
 }

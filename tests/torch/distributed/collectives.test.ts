@@ -1,46 +1,15 @@
 // Two processes on one machine join a Gloo group over a TCPStore and run every collective; a rank that dies
 // makes the other fail with a clear error instead of hanging; a rank that never starts times the join out.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { findFreePort, initProcessGroup } from "../../../src/torch/distributed/index.js";
+import { type RankResult, runTwoRanks } from "./run-ranks.js";
 
 const worker = fileURLToPath(new URL("./collectives-worker.ts", import.meta.url));
 
-interface RankResult {
-  code: number | null;
-  out: Record<string, unknown>;
-  stderr: string;
-}
-
-function runRank(rank: number, port: number, scenario: string): Promise<RankResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", worker], {
-      env: {
-        ...process.env,
-        RANK: String(rank),
-        WORLD_SIZE: "2",
-        MASTER_ADDR: "127.0.0.1",
-        MASTER_PORT: String(port),
-        SCENARIO: scenario,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => {
-      const line = stdout.trim().split("\n").pop() ?? "";
-      resolve({ code, out: line.startsWith("{") ? JSON.parse(line) : {}, stderr });
-    });
-  });
-}
-
-async function runPair(scenario: string): Promise<RankResult[]> {
-  const port = await findFreePort();
-  return Promise.all([runRank(0, port, scenario), runRank(1, port, scenario)]);
+function runPair(scenario: string): Promise<RankResult[]> {
+  return runTwoRanks(worker, { SCENARIO: scenario });
 }
 
 test("two ranks: allReduce (sum, avg, max, min, product), coalesced, broadcast, barrier, allGather, broadcastObject", async () => {
