@@ -143,6 +143,15 @@ export function usePrecisionPlugin(trainer: Trainer, plugin: PrecisionPlugin): v
   plugins.set(trainer, plugin);
 }
 
+/**
+ * Lightning's `plugins` flag (one plugin, a list, or nothing): a PrecisionPlugin given there replaces the one
+ * chosen from `precision`, as plugins=[MixedPrecision(...)] does.
+ */
+export function usePluginsOption(trainer: Trainer, given: unknown): void {
+  const list = given === undefined || given === null ? [] : Array.isArray(given) ? given : [given];
+  for (const plugin of list) if (plugin instanceof PrecisionPlugin) usePrecisionPlugin(trainer, plugin);
+}
+
 /** Adds the plugin's state to a checkpoint under Lightning's key, when it has one (dump_checkpoint). */
 export function savePrecisionState(trainer: Trainer, checkpoint: Checkpoint): void {
   const plugin = precisionPlugin(trainer);

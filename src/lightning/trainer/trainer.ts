@@ -19,7 +19,7 @@ import { resolveLogOptions } from "./log-options.js";
 import { LoggerConnector } from "./logger-connector.js";
 import type { ResolvedSchedulerConfig } from "./optimization.js";
 import { limitBatches, resolveTrainerOptions, type TrainerOptions } from "./options.js";
-import { PrecisionPlugin, precisionPlugin, usePrecisionPlugin } from "./precision.js";
+import { type PrecisionPlugin, precisionPlugin, usePluginsOption } from "./precision.js";
 import { SimpleProfiler } from "./profiler.js";
 import { FitProgress } from "./progress.js";
 import { ResultCollection } from "./results.js";
@@ -113,10 +113,7 @@ export class Trainer extends TrainerFlags {
     this.hooks = new HookCaller(this);
     this.loggerConnector = new LoggerConnector(this);
     this.#stages = new StageRunner(this, this.#interrupts);
-    // Lightning's plugins=[MixedPrecision(...)]: a precision plugin given here replaces the one from `precision`.
-    for (const plugin of pluginList(options.plugins)) {
-      if (plugin instanceof PrecisionPlugin) usePrecisionPlugin(this, plugin);
-    }
+    usePluginsOption(this, options.plugins);
   }
 
   // ---- entry points ----------------------------------------------------------------------------------------
@@ -418,10 +415,4 @@ const YIELD_INTERVAL_MS = 20;
 /** Lightning also accepts the datamodule itself as the second argument (`trainer.fit(model, dm)`). */
 function asInputs(given: StageInputs | LightningDataModule): StageInputs {
   return given instanceof LightningDataModule ? { datamodule: given } : given;
-}
-
-/** Lightning's `plugins` flag: one plugin, a list of them, or nothing. */
-function pluginList(given: unknown): unknown[] {
-  if (given === undefined || given === null) return [];
-  return Array.isArray(given) ? given : [given];
 }
