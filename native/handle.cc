@@ -8,12 +8,23 @@
 // reported as disposed (a reused slot is not reachable through it until the generation wraps, 2^16 reuses of
 // that slot, and slots are reused first-in first-out). The codes lie inside a PROT_READ zero mapping, so code that reads an external's pointee to check a
 // magic number (generator.cc) reads zeros instead of crashing.
+//
+// With KILN_V8_HANDLES (CMakeLists.txt: the V8 headers of the Node that builds the addon were found), a handle is
+// a plain v8::External. Node's napi_create_external (Node 20.20) wraps every external in a heap object kept by a
+// weak global handle, so each tensor cost a malloc, a global-handle node and a scavenge-time weak callback: about
+// a third of a trivial op. Plain externals are ordinary young objects.
 #include <sys/mman.h>
 
 #include <atomic>
+#include <cstring>
 #include <memory>
 
 #include "kiln.h"
+
+#ifdef KILN_V8_HANDLES
+#include <node_version.h>
+#include <v8.h>
+#endif
 
 namespace kiln {
 namespace {
@@ -147,11 +158,48 @@ struct Found {
 
 enum class Lookup { kLive, kDisposed, kForeign };
 
+#ifdef KILN_V8_HANDLES
+// napi_value is a v8::Local<v8::Value> in disguise (Node converts between them with a memcpy, as here).
+inline v8::Local<v8::Value> toV8(napi_value v) {
+  v8::Local<v8::Value> local;
+  std::memcpy(static_cast<void*>(&local), &v, sizeof(v));
+  return local;
+}
+
+inline napi_value fromV8(v8::Local<v8::Value> local) {
+  napi_value v;
+  std::memcpy(static_cast<void*>(&v), &local, sizeof(v));
+  return v;
+}
+
+// The pointer a handle carries, or false when `v` is no external. An N-API external (a generator) reads as
+// Node's wrapper object, which lies outside the code range and so is foreign.
+inline bool externalValue(napi_env, napi_value v, void** data) {
+  v8::Local<v8::Value> local = toV8(v);
+  if (local.IsEmpty() || !local->IsExternal()) return false;
+  *data = local.As<v8::External>()->Value();
+  return true;
+}
+
+inline bool newExternal(napi_env, void* data, napi_value* out) {
+  *out = fromV8(v8::External::New(v8::Isolate::GetCurrent(), data));
+  return true;
+}
+#else
+inline bool externalValue(napi_env env, napi_value v, void** data) {
+  return napi_get_value_external(env, v, data) == napi_ok;
+}
+
+inline bool newExternal(napi_env env, void* data, napi_value* out) {
+  return napi_create_external(env, data, nullptr, nullptr, out) == napi_ok;
+}
+#endif
+
 // The slot a JS value names: kForeign when it is no tensor handle of this thread, kDisposed when stale.
 Lookup lookup(napi_env env, napi_value v, Found* out) {
   void* data = nullptr;
   HandleTable* table = existingTable(env);
-  if (table == nullptr || napi_get_value_external(env, v, &data) != napi_ok) return Lookup::kForeign;
+  if (table == nullptr || !externalValue(env, v, &data)) return Lookup::kForeign;
   uint64_t code = reinterpret_cast<uintptr_t>(data) - gRange.base;  // wraps to huge below the range
   if (code >= gRange.size) return Lookup::kForeign;
   auto index = static_cast<uint32_t>(code & kIndexMask);
@@ -244,7 +292,7 @@ Napi::Value wrap(Napi::Env env, at::Tensor t) {
   Slot& slot = table.at(index);
   uint64_t code = ((slot.gen & gRange.genMask) << kIndexBits) | index;
   napi_value out;
-  if (napi_create_external(env, reinterpret_cast<void*>(gRange.base + code), nullptr, nullptr, &out) != napi_ok) {
+  if (!newExternal(env, reinterpret_cast<void*>(gRange.base + code), &out)) {
     table.pushFree(index);
     throw Napi::Error::New(env, "could not create a tensor handle");
   }
@@ -275,6 +323,15 @@ std::vector<at::Tensor> argTensorList(const Napi::CallbackInfo& info, size_t i) 
 }
 
 void registerHandles(Napi::Env env, Napi::Object exports) {
+#ifdef KILN_V8_HANDLES
+  // V8's ABI changes with Node's major version; N-API would have hidden that, plain externals do not.
+  const napi_node_version* running = nullptr;
+  if (napi_get_node_version(env, &running) == napi_ok && running->major != NODE_MAJOR_VERSION) {
+    throw Napi::Error::New(env, "the Kiln addon was built for Node " + std::to_string(NODE_MAJOR_VERSION) +
+                                    " but runs on Node " + std::to_string(running->major) +
+                                    ": rebuild it with `npm run build:native`");
+  }
+#endif
   reserveCodeRange();
   defineOp(env, exports, "dispose", Dispose);
   defineOp(env, exports, "isDisposed", IsDisposed);
