@@ -104,6 +104,13 @@ declare module "./torch/native.js" {
   }
 }
 
+/** Whether Node itself writes a file at exit (a CPU or heap profile, V8 coverage) that quickExit would lose. */
+function writesAtExit(): boolean {
+  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)];
+  const profiling = flags.some((f) => /^--(cpu-prof|heap-prof|prof)(\b|=|$)/.test(f));
+  return profiling || Boolean(process.env.NODE_V8_COVERAGE);
+}
+
 /**
  * Makes the process skip libtorch's exit-time teardown (C++ static destructors, ~100-200 ms of every run)
  * once the addon is loaded: an 'exit' listener that first runs every 'exit' listener registered after it (so
@@ -112,7 +119,7 @@ declare module "./torch/native.js" {
  * after main() has returned.
  */
 export function installQuickExit(): void {
-  if (!isNativeLoaded()) return;
+  if (!isNativeLoaded() || writesAtExit()) return;
   const quickExit = (code: number): void => {
     if (process.stdout.writableLength > 0 || process.stderr.writableLength > 0) return;
     // An 'exit' listener cannot wait for asynchronous writes anyway: what the later ones write is lost either

@@ -3,12 +3,14 @@
 // and all of stdout when it is a pipe; without the addon it changes nothing.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { ROOT } from "./helpers.js";
 
 /** Runs a child that installs the quick exit, writes `lines` lines to stdout (a pipe) and ends by `end`. */
-function child(opts: { loadAddon: boolean; lines: number; end: string }) {
+function child(opts: { loadAddon: boolean; lines: number; end: string; nodeFlags?: string[] }) {
   const script = [
     `const { installQuickExit } = await import(${JSON.stringify(join(ROOT, "src", "cli.ts"))});`,
     `const { native } = await import(${JSON.stringify(join(ROOT, "src", "torch", "native.ts"))});`,
@@ -21,7 +23,8 @@ function child(opts: { loadAddon: boolean; lines: number; end: string }) {
     `for (let i = 0; i < ${opts.lines}; i++) process.stdout.write(\`line \${i} ${"x".repeat(80)}\\n\`);`,
     opts.end,
   ].join("\n");
-  return spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+  const flags = [...(opts.nodeFlags ?? []), "--import", "tsx", "--input-type=module", "-e", script];
+  return spawnSync(process.execPath, flags, {
     cwd: ROOT,
     encoding: "utf8",
     maxBuffer: 64 << 20,
@@ -52,4 +55,21 @@ test("without the addon loaded the exit stays Node's own", () => {
   assert.equal(r.status, 3, r.stderr);
   assert.match(r.stderr, /REALLY_EXIT/);
   assert.match(r.stdout, /later listener saw 3\n$/);
+});
+
+test("a CPU profile asked of Node is still written: the exit stays Node's own under --cpu-prof", () => {
+  const dir = mkdtempSync(join(tmpdir(), "kiln-quick-exit-"));
+  try {
+    const r = child({
+      loadAddon: true,
+      lines: 1,
+      end: "",
+      nodeFlags: ["--cpu-prof", `--cpu-prof-dir=${dir}`],
+    });
+    assert.equal(r.status, 0, r.stderr);
+    // The main thread's profile is named <pid>.0.<seq>; tsx's loader thread writes one of its own.
+    assert.equal(readdirSync(dir).filter((f) => /\.0\.\d+\.cpuprofile$/.test(f)).length, 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
