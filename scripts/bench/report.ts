@@ -5,7 +5,14 @@ import type { MemoryResult } from "./memory.js";
 import type { OpSide, OpSideName } from "./op-overhead.js";
 import type { StartupResult } from "./startup.js";
 import { round, type Summary } from "./stats.js";
-import { cpuStepRatio, SIDES, type Side, stepRatio, type ThroughputResult } from "./throughput.js";
+import {
+  cpuStepRatio,
+  minStepRatio,
+  SIDES,
+  type Side,
+  stepRatio,
+  type ThroughputResult,
+} from "./throughput.js";
 
 /** What run.ts measured; a section is absent when it was not run. */
 export interface Sections {
@@ -71,6 +78,15 @@ export function buildReport(s: Sections, meta: Meta) {
           }
         : null,
       trainer_vs_python: t ? num(stepRatio(t, "trainer", "python"), 3) : null,
+      // The same ratios from each side's fastest epoch.
+      min_ratios: t
+        ? {
+            trainer_vs_cpp: num(minStepRatio(t, "trainer", "cpp"), 3),
+            loop_vs_cpp: num(minStepRatio(t, "loop", "cpp"), 3),
+            trainer_vs_python: num(minStepRatio(t, "trainer", "python"), 3),
+          }
+        : null,
+      trainer_runner: t?.trainer_runner ?? null,
       threads: meta.threads,
       data: s.throughput?.data ?? null,
       device: meta.device,
@@ -155,7 +171,7 @@ export function printReport(r: Report): void {
     `Throughput (${tp.data ?? "-"}; SimpleDenseNet, batch 128, Adam; s/epoch over measured epochs)`,
   );
   const labels: Record<string, string> = {
-    trainer: "(a) kiln train",
+    trainer: `(a) kiln train (${tp.trainer_runner ?? "-"})`,
     loop: "(b) src/torch loop",
     cpp: "(c) C++ libtorch",
     cpp_alloc: "(c') C++, KILN_ALLOCATOR=tuned",
@@ -181,6 +197,12 @@ export function printReport(r: Report): void {
     `ratios (time/step): a/c ${f(tp.trainer_vs_cpp)}  b/c ${f(tp.loop_vs_cpp)}  a/d ${f(tp.trainer_vs_python)}` +
       `  a/c' ${f(tp.trainer_vs_cpp_kiln_alloc)}  b/c' ${f(tp.loop_vs_cpp_kiln_alloc)}`,
   );
+  const mr = tp.min_ratios;
+  if (mr) {
+    out.push(
+      `ratios (min time):  a/c ${f(mr.trainer_vs_cpp)}  b/c ${f(mr.loop_vs_cpp)}  a/d ${f(mr.trainer_vs_python)}`,
+    );
+  }
   const cr = tp.cpu_ratios;
   if (cr) {
     out.push(

@@ -6,6 +6,7 @@ import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { prepareData } from "./data.js";
+import { chooseKilnRunner } from "./kiln-runner.js";
 import { runMemory } from "./memory.js";
 import { runOpOverhead } from "./op-overhead.js";
 import {
@@ -116,6 +117,8 @@ function measure(o: BenchOptions, log: (line: string) => void): Sections {
       ? { dir: CPP_BUILD_DIR }
       : { why: "--no-build and build/bench-cpp has no programs" };
   const py = findPython();
+  const runner = chooseKilnRunner(o.build, log);
+  if (runner.why) notes.push(`kiln: ${runner.why}`);
   if (cpp.why) notes.push(`C++: ${cpp.why}`);
   if (py.why) notes.push(`Python: ${py.why}`);
   if (o.device === "cuda") {

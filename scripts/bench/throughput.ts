@@ -11,8 +11,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BenchData } from "./data.js";
-import type { EpochRecord, PeakRecord } from "./epoch-probe.js";
-import { BENCH_DIR, benchEnv, kilnAllocEnv, ROOT, run, runJson, tsNode } from "./proc.js";
+import { type KilnRunner, kilnCommand, kilnRunner } from "./kiln-runner.js";
+import { type EpochRecord, type PeakRecord, probeOverrides, readProbe } from "./probe.js";
+import { BENCH_DIR, benchEnv, kilnAllocEnv, run, runJson, tsNode } from "./proc.js";
 import { type Summary, summarize } from "./stats.js";
 
 export type Side = "trainer" | "loop" | "cpp" | "cpp_alloc" | "python";
@@ -55,6 +56,8 @@ export interface SideResult {
 export interface ThroughputResult {
   sides: Partial<Record<Side, SideResult>>;
   skipped: Partial<Record<Side, string>>;
+  /** What ran side (a)'s `kiln train`. */
+  trainer_runner: KilnRunner;
 }
 
 /** The `kiln train` overrides of side (a): the template's run with the CSV logger and the timing probe. */
@@ -72,8 +75,7 @@ export function trainerOverrides(o: {
     "data.train_val_test_split=[60000,5000,5000]",
     "seed=12345",
     `hydra.run.dir=${o.runDir}`,
-    // Quoted: '#' is not allowed in an unquoted override value.
-    `+callbacks.bench_probe._target_='file:${join(BENCH_DIR, "epoch-probe.ts")}#EpochProbe'`,
+    ...probeOverrides(),
     o.device === "cuda" ? "trainer=gpu" : "trainer.accelerator=cpu",
   ];
   if (o.limit > 0)
@@ -90,10 +92,8 @@ export function runTrainer(
   const probe = join(dir, "probe.jsonl");
   try {
     const args = ["train", ...trainerOverrides({ ...o, runDir: join(dir, "run") }), ...(o.extra ?? [])];
-    const [node, nodeArgs] = tsNode(join(ROOT, "src/cli.ts"), args);
-    const { wallS } = run(node, nodeArgs, benchEnv(threads, { KILN_BENCH_PROBE: probe }));
-    const lines = readFileSync(probe, "utf8").trim().split("\n");
-    const records = lines.map((l) => JSON.parse(l) as EpochRecord | PeakRecord);
+    const { wallS } = run(...kilnCommand(args), benchEnv(threads, { KILN_BENCH_PROBE: probe }));
+    const records = readProbe(readFileSync(probe, "utf8"));
     const peaks = records.filter((r): r is PeakRecord => r.kind === "peak");
     return { epochs: records.filter((r): r is EpochRecord => r.kind === "epoch"), peak: peaks.at(-1), wallS };
   } finally {
@@ -195,7 +195,7 @@ export function runThroughput(
       threads: t.threads,
     };
   }
-  return { sides, skipped: skip };
+  return { sides, skipped: skip, trainer_runner: kilnRunner().runner };
 }
 
 /** Ratio of the median CPU seconds per step of two sides (undefined when either lacks CPU times). */
@@ -204,6 +204,14 @@ export function cpuStepRatio(r: ThroughputResult, a: Side, b: Side): number | un
   const y = r.sides[b];
   if (!x?.cpu_s_per_epoch || !y?.cpu_s_per_epoch) return undefined;
   return x.cpu_s_per_epoch.median / x.steps_per_epoch / (y.cpu_s_per_epoch.median / y.steps_per_epoch);
+}
+
+/** Ratio of the fastest epoch's seconds per step of two sides: the noise of a shared machine only adds time. */
+export function minStepRatio(r: ThroughputResult, a: Side, b: Side): number | undefined {
+  const x = r.sides[a];
+  const y = r.sides[b];
+  if (!x || !y) return undefined;
+  return x.s_per_epoch.min / x.steps_per_epoch / (y.s_per_epoch.min / y.steps_per_epoch);
 }
 
 /** Ratio of the median seconds per step of two sides (undefined when either is missing). */

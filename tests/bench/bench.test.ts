@@ -63,6 +63,7 @@ test("run.ts on tiny settings writes the JSON figures", { timeout: 120_000 }, ()
     assert.equal(tp.threads, 1);
     assert.ok(["fashion_mnist", "synthetic"].includes(tp.data));
     assert.ok(tp.loop_s_per_epoch > 0, "the src/torch loop always runs");
+    assert.ok(["bundle", "tsx"].includes(tp.trainer_runner), tp.trainer_runner);
     assert.equal(tp.sides.loop.steps_per_epoch, 3, "--limit 3 limits the loop's batches");
     if (tp.data === "fashion_mnist") assert.ok(tp.trainer_s_per_epoch > 0, JSON.stringify(tp.skipped));
     if (tp.cpp_s_per_epoch !== null) assert.ok(tp.loop_vs_cpp > 0);
