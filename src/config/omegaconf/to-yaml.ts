@@ -2,6 +2,7 @@
 import { formatPyFloat, PyFloat } from "../../common/pyvalue.js";
 import type { ContainerNode } from "./nodes.js";
 import { toContainer } from "./plain.js";
+import { resolvesAsNonString } from "./pyyaml-resolvers.js";
 import { YamlWriter } from "./yaml-emit.js";
 
 /** Options of toYaml. */
@@ -23,17 +24,6 @@ const PY_FLOAT = new RegExp(
   "i",
 );
 
-// The implicit resolvers of PyYAML's default Dumper: a plain string matching one would read back as another type.
-const DUMPER_IMPLICIT: RegExp[] = [
-  /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/,
-  /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9_]+(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/,
-  /^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/,
-  /^(?:<<)$/,
-  /^(?:~|null|Null|NULL|)$/,
-  /^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$/,
-  /^(?:=)$/,
-];
-
 /** PyYAML's represent_float: `.nan`, `.inf`, repr in lower case with `.0` before a bare exponent. */
 export function yamlFloat(x: number): string {
   if (Number.isNaN(x)) return ".nan";
@@ -46,7 +36,7 @@ export function yamlFloat(x: number): string {
 function writeScalar(w: YamlWriter, value: unknown, simpleKey: boolean): void {
   if (typeof value === "string") {
     const forceQuote = OMEGACONF_BOOL.has(value) || PY_INT.test(value) || PY_FLOAT.test(value);
-    const implicitPlain = !DUMPER_IMPLICIT.some((re) => re.test(value));
+    const implicitPlain = !resolvesAsNonString(value);
     w.writeScalar(value, { implicitPlain, forceQuote, simpleKey });
     return;
   }

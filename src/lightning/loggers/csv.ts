@@ -6,17 +6,13 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { CsvExperimentWriter } from "./csv-writer.js";
-import { nextVersion, versionFolder } from "./files.js";
-import { type FinalizeStatus, type Hyperparameters, Logger } from "./logger.js";
+import { versionFolder } from "./files.js";
+import type { FinalizeStatus, Hyperparameters } from "./logger.js";
 import { addPrefix, convertParams } from "./params.js";
+import { VersionedDirLogger, type VersionedDirOptions } from "./versioned-dir-logger.js";
 
 /** CSVLogger's options (Lightning's names and defaults). */
-export interface CSVLoggerOptions {
-  save_dir: string;
-  /** Experiment folder under save_dir (default "lightning_logs"; "" or null for none). */
-  name?: string | null;
-  /** An int gives `version_N`; a string is the folder name; default: the next free N. */
-  version?: number | string | null;
+export interface CSVLoggerOptions extends VersionedDirOptions {
   /** Prepended to every metric name, joined with `-`. */
   prefix?: string;
   /** Write buffered rows every this many steps (and at save/finalize). Default 100. */
@@ -24,23 +20,14 @@ export interface CSVLoggerOptions {
 }
 
 /** Logs to a CSV file, as lightning.pytorch.loggers.CSVLogger. */
-export class CSVLogger extends Logger {
+export class CSVLogger extends VersionedDirLogger {
   static readonly LOGGER_JOIN_CHAR = "-";
-  private readonly _saveDir: string;
-  private readonly _name: string;
-  private _version: number | string | undefined;
   private readonly prefix: string;
   private readonly flushEveryNSteps: number;
   private _experiment: CsvExperimentWriter | undefined;
 
   constructor(options: CSVLoggerOptions) {
-    super();
-    if (!options || typeof options.save_dir !== "string") {
-      throw new TypeError("CSVLogger: `save_dir` is required (the folder that holds `<name>/version_N`).");
-    }
-    this._saveDir = options.save_dir;
-    this._name = options.name === undefined ? "lightning_logs" : (options.name ?? "");
-    this._version = options.version ?? undefined;
+    super("CSVLogger", options);
     this.prefix = options.prefix ?? "";
     this.flushEveryNSteps = options.flush_logs_every_n_steps ?? 100;
     if (!Number.isInteger(this.flushEveryNSteps) || this.flushEveryNSteps < 1) {
@@ -50,20 +37,6 @@ export class CSVLogger extends Logger {
     }
   }
 
-  get name(): string {
-    return this._name;
-  }
-  /** The version, chosen on first use as the next free `version_N` in rootDir. */
-  get version(): number | string {
-    this._version ??= nextVersion(this.rootDir);
-    return this._version;
-  }
-  override get saveDir(): string {
-    return this._saveDir;
-  }
-  override get rootDir(): string {
-    return join(this._saveDir, this._name);
-  }
   override get logDir(): string {
     return join(this.rootDir, versionFolder(this.version));
   }

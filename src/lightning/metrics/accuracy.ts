@@ -3,6 +3,8 @@
  * MulticlassAccuracy (average "micro" by default, as torchmetrics' Accuracy wrapper; `top_k`, "macro",
  * "weighted", "none", `ignore_index`) and `task: "binary"` a BinaryAccuracy (`threshold`; logits outside [0, 1]
  * go through a sigmoid first). States are true/false positive/negative counts, summed over updates.
+ * The three classes share this file because Accuracy's constructor builds the other two, which extend it:
+ * apart, their modules would import each other and fail on load.
  */
 
 import * as torch from "../../torch/index.js";
@@ -10,35 +12,24 @@ import { type FusedUpdate, microAccuracyUpdate } from "../../torch/ops/fused.js"
 import { keep } from "../../torch/scope.js";
 import { Tensor } from "../../torch/tensor.js";
 import { readOptions } from "../callbacks/options.js";
+import {
+  type AccuracyAverage,
+  type AccuracyOptions,
+  AVERAGES,
+  type BinaryAccuracyOptions,
+  type MulticlassAccuracyOptions,
+  resolveAccuracyTask,
+} from "./accuracy-options.js";
+import { binaryStats, flat, microStats, perClassStats, STAT_NAMES } from "./confusion-counts.js";
+import { checkBinaryTarget, checkClassLabels } from "./label-checks.js";
 import { asTensor, divideCounts, Metric, type MetricState } from "./metric.js";
 
-/** How per-class scores are combined (torchmetrics' `average`). */
-export type AccuracyAverage = "micro" | "macro" | "weighted" | "none" | null;
-
-/** Accuracy's options (torchmetrics' argument names). */
-export interface AccuracyOptions {
-  task: "binary" | "multiclass" | "multilabel";
-  num_classes?: number | null;
-  num_labels?: number | null;
-  threshold?: number;
-  top_k?: number | null;
-  average?: AccuracyAverage;
-  multidim_average?: "global" | "samplewise";
-  ignore_index?: number | null;
-  validate_args?: boolean;
-}
-
-const ACCURACY_KEYS = [
-  "task",
-  "num_classes",
-  "num_labels",
-  "threshold",
-  "top_k",
-  "average",
-  "multidim_average",
-  "ignore_index",
-  "validate_args",
-];
+export type {
+  AccuracyAverage,
+  AccuracyOptions,
+  BinaryAccuracyOptions,
+  MulticlassAccuracyOptions,
+} from "./accuracy-options.js";
 
 /** Accuracy for `task`: constructs a MulticlassAccuracy or BinaryAccuracy, as torchmetrics' wrapper does. */
 export class Accuracy extends Metric {
@@ -62,50 +53,10 @@ export class Accuracy extends Metric {
 }
 
 function createAccuracy(options: AccuracyOptions): Accuracy {
-  const o = readOptions("Accuracy", options, ACCURACY_KEYS);
-  const task = o.task;
-  const common = {
-    ignore_index: o.ignore_index as number | null | undefined,
-    validate_args: o.validate_args as boolean,
-  };
-  if (o.multidim_average !== undefined && o.multidim_average !== "global") {
-    throw new Error(
-      `Accuracy: multidim_average="${String(o.multidim_average)}" is not supported (only "global")`,
-    );
-  }
-  if (task === "binary")
-    return new BinaryAccuracy({ threshold: o.threshold as number | undefined, ...common });
-  if (task === "multiclass") {
-    if (typeof o.num_classes !== "number" || !Number.isInteger(o.num_classes)) {
-      throw new Error(
-        `Optional arg \`num_classes\` must be type \`int\` when task is multiclass. Got ${String(o.num_classes)}`,
-      );
-    }
-    const topK = (o.top_k ?? 1) as number;
-    if (!Number.isInteger(topK) || topK < 1) {
-      throw new Error(
-        `Optional arg \`top_k\` must be type \`int\` when task is multiclass. Got ${String(o.top_k)}`,
-      );
-    }
-    const average = (o.average === undefined ? "micro" : o.average) as AccuracyAverage;
-    return new MulticlassAccuracy({ num_classes: o.num_classes, top_k: topK, average, ...common });
-  }
-  throw new Error(
-    `Accuracy: task must be "binary" or "multiclass" (multilabel is not supported yet), got ${String(task)}`,
-  );
+  const resolved = resolveAccuracyTask(options);
+  if (resolved.task === "binary") return new BinaryAccuracy(resolved.options);
+  return new MulticlassAccuracy(resolved.options);
 }
-
-/** Options of MulticlassAccuracy (its own default average is "macro", as in torchmetrics). */
-export interface MulticlassAccuracyOptions {
-  num_classes: number;
-  top_k?: number;
-  average?: AccuracyAverage;
-  ignore_index?: number | null;
-  validate_args?: boolean;
-}
-
-const AVERAGES = ["micro", "macro", "weighted", "none", null];
-const STAT_NAMES = ["tp", "fp", "tn", "fn"] as const;
 
 /** Accuracy of class predictions (labels, or scores/logits of shape [N, C, ...]). */
 export class MulticlassAccuracy extends Accuracy {
@@ -205,7 +156,7 @@ export class MulticlassAccuracy extends Accuracy {
       keepMask = target.ne(this.ignoreIndex);
       safeTarget = target.where(keepMask, 0);
     }
-    if (this.validateArgs && n > 0) this.#validate(safeTarget, scores ? null : preds);
+    if (this.validateArgs && n > 0) checkClassLabels(safeTarget, scores ? null : preds, this.numClasses);
     let labels: Tensor;
     if (!scores) labels = preds;
     else if (this.topK === 1) labels = preds.argmax(1);
@@ -220,25 +171,6 @@ export class MulticlassAccuracy extends Accuracy {
     // Every sample counts without an ignore_index: forward's batch accuracy is then tp / n (one op).
     this.#batchCount = keepMask === null ? { stats, n } : null;
     return stats;
-  }
-
-  // torchmetrics' argument check: every label in [0, num_classes). One sync for target and preds together;
-  // the error names the tensor at fault.
-  #validate(target: Tensor, labels: Tensor | null): void {
-    const both = labels === null ? target : torch.stack([target, labels]);
-    const inRange = (t: Tensor) => Number(t.min().item()) >= 0 && Number(t.max().item()) < this.numClasses;
-    if (inRange(both)) return;
-    const check = (t: Tensor, what: string) => {
-      if (inRange(t)) return;
-      const max = Number(t.max().item());
-      const min = Number(t.min().item());
-      throw new Error(
-        `Detected more unique values in \`${what}\` than expected. Expected only ${this.numClasses} but found ` +
-          `values in [${min}, ${max}] in \`${what}\`.`,
-      );
-    };
-    check(target, "target");
-    if (labels !== null) check(labels, "preds");
   }
 
   protected override mergeState(batch: MetricState): void {
@@ -268,49 +200,6 @@ export class MulticlassAccuracy extends Accuracy {
   }
 }
 
-function microStats(labels: Tensor, target: Tensor, keep: Tensor | null, C: number): MetricState {
-  if (keep === null) {
-    // Every sample counts: fp = fn = n - tp and tn = n * C - (tp + fp + fn) = n * (C - 2) + tp.
-    const n = target.shape[0]!;
-    const tp = labels.eq(target).sum();
-    const wrong = tp.neg().add_(n);
-    return { tp, fp: wrong, fn: wrong, tn: tp.add(n * (C - 2)) };
-  }
-  const right = labels.eq(target).logicalAnd(keep);
-  const wrong = labels.ne(target).logicalAnd(keep);
-  const tp = right.sum();
-  const fp = wrong.sum();
-  return { tp, fp, fn: fp, tn: keep.sum().mul(C).sub(fp.add(fp).add(tp)) };
-}
-
-/** A 1-d view of `t` (itself when it already is one). */
-function flat(t: Tensor): Tensor {
-  return t.ndim === 1 ? t : t.flatten();
-}
-
-function perClassStats(labels: Tensor, target: Tensor, keep: Tensor | null, C: number): MetricState {
-  let predOh = torch.oneHot(labels, C);
-  let targetOh = torch.oneHot(target, C);
-  if (keep !== null) {
-    const k = keep.to("int64").unsqueeze(1);
-    predOh = predOh.mul(k);
-    targetOh = targetOh.mul(k);
-  }
-  const tp = predOh.mul(targetOh).sum(0);
-  const fp = predOh.sum(0).sub(tp);
-  const fn = targetOh.sum(0).sub(tp);
-  const n = keep === null ? target.numel() : keep.sum();
-  const tn = tp.neg().add(n).sub(fp).sub(fn);
-  return { tp, fp, fn, tn };
-}
-
-/** Options of BinaryAccuracy. */
-export interface BinaryAccuracyOptions {
-  threshold?: number;
-  ignore_index?: number | null;
-  validate_args?: boolean;
-}
-
 /** Accuracy of yes/no predictions: probabilities or logits thresholded at `threshold`, or 0/1 labels. */
 export class BinaryAccuracy extends Accuracy {
   readonly threshold: number;
@@ -337,32 +226,10 @@ export class BinaryAccuracy extends Accuracy {
 
   protected override batchState(predsIn: unknown, targetIn: unknown): MetricState {
     const device = this.device;
-    let preds = flat(asTensor(predsIn, null, device, "BinaryAccuracy preds"));
+    const preds = flat(asTensor(predsIn, null, device, "BinaryAccuracy preds"));
     const target = flat(asTensor(targetIn, "int64", device, "BinaryAccuracy target"));
-    if (this.validateArgs) validateBinaryTarget(target, this.ignoreIndex);
-    if (torch.isFloatingDtype(preds.dtype)) {
-      const outside = preds.lt(0).logicalOr(preds.gt(1)).any().item();
-      if (outside) preds = preds.sigmoid();
-      preds = preds.gt(this.threshold);
-    } else {
-      preds = preds.ne(0);
-    }
-    let t = target.eq(1);
-    let keep: Tensor | null = null;
-    if (this.ignoreIndex !== null) {
-      keep = target.ne(this.ignoreIndex);
-      preds = preds.logicalAnd(keep);
-      t = t.logicalAnd(keep);
-    }
-    const p = preds;
-    const notP = keep === null ? p.logicalNot() : p.logicalNot().logicalAnd(keep);
-    const notT = keep === null ? t.logicalNot() : t.logicalNot().logicalAnd(keep);
-    return {
-      tp: p.logicalAnd(t).sum(),
-      fp: p.logicalAnd(notT).sum(),
-      tn: notP.logicalAnd(notT).sum(),
-      fn: notP.logicalAnd(t).sum(),
-    };
+    if (this.validateArgs) checkBinaryTarget(target, this.ignoreIndex);
+    return binaryStats(preds, target, this.threshold, this.ignoreIndex);
   }
 
   protected override mergeState(batch: MetricState): void {
@@ -373,18 +240,5 @@ export class BinaryAccuracy extends Accuracy {
     const { tp, fp, tn, fn } = s as { tp: Tensor; fp: Tensor; tn: Tensor; fn: Tensor };
     const right = tp.add(tn);
     return divideCounts(right, right.add(fp).add(fn));
-  }
-}
-
-// torchmetrics' check: binary targets hold only 0 and 1 (and the ignore_index).
-function validateBinaryTarget(target: Tensor, ignoreIndex: number | null): void {
-  let bad = target.ne(0).logicalAnd(target.ne(1));
-  if (ignoreIndex !== null) bad = bad.logicalAnd(target.ne(ignoreIndex));
-  if (bad.any().item()) {
-    throw new Error(
-      "Detected the following values in `target`: " +
-        `${JSON.stringify([...new Set(target.toArray() as number[])].sort((a, b) => a - b))} but expected only ` +
-        `the following values ${ignoreIndex === null ? "[0, 1]" : `[0, 1, ${ignoreIndex}]`}.`,
-    );
   }
 }

@@ -26,7 +26,7 @@ export function only(expected: unknown, why: string): (value: unknown) => string
 }
 
 /** Unwrap a number, or a float wrapper from the config layer (anything whose valueOf() is a number). */
-function asNumber(value: unknown): number | undefined {
+export function asNumber(value: unknown): number | undefined {
   if (typeof value === "number") return value;
   if (typeof value === "object" && value !== null && typeof value.valueOf === "function") {
     const inner = value.valueOf();

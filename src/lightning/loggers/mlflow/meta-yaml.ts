@@ -5,20 +5,10 @@
  * PyYAML's YAML 1.1 resolver quotes them) and so would not give the same bytes. Reading uses the `yaml` package.
  */
 import { parse } from "yaml";
+import { resolvesAsNonString } from "../../../config/omegaconf/pyyaml-resolvers.js";
 
 /** The values a meta.yaml holds: strings, ints, null and the always-empty `tags: []`. */
 export type MetaValue = string | number | null | readonly never[];
-
-// PyYAML's implicit resolvers (YAML 1.1): a plain scalar matching one of these would not read back as a string.
-const IMPLICIT_NON_STRING = [
-  /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/,
-  /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9_]+(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/,
-  /^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/,
-  /^(?:<<)$/,
-  /^(?:~|null|Null|NULL|)$/,
-  /^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$/,
-  /^(?:=)$/,
-];
 
 const BREAKS = "\n\r\x85\u2028\u2029";
 
@@ -112,7 +102,7 @@ function folded(text: string, startColumn: number, quoted: boolean): string {
 /** One string as PyYAML dumps it as a mapping value written after `startColumn` characters. */
 export function pyyamlString(s: string, startColumn = 0): string {
   const { plain, singleQuoted } = analyze(s);
-  if (plain && !IMPLICIT_NON_STRING.some((re) => re.test(s))) return folded(s, startColumn, false);
+  if (plain && !resolvesAsNonString(s)) return folded(s, startColumn, false);
   if (singleQuoted) return folded(`'${s.replaceAll("'", "''")}'`, startColumn, true);
   return doubleQuoted(s);
 }

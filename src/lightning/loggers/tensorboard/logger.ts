@@ -6,20 +6,16 @@
 
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { expandPath, isDir, isFile, nextVersion, versionFolder } from "../files.js";
+import { expandPath, isDir, isFile, versionFolder } from "../files.js";
 import { saveHparamsToYaml } from "../hparams-yaml.js";
-import { type FinalizeStatus, type Hyperparameters, Logger } from "../logger.js";
+import type { FinalizeStatus, Hyperparameters } from "../logger.js";
 import { addPrefix, convertParams, flattenDict, sanitizeParams } from "../params.js";
+import { VersionedDirLogger, type VersionedDirOptions } from "../versioned-dir-logger.js";
 import { hparamsSummaries } from "./hparams-plugin.js";
 import { SummaryWriter, type SummaryWriterOptions } from "./writer.js";
 
 /** TensorBoardLogger's options (Lightning's names and defaults), plus SummaryWriter's. */
-export interface TensorBoardLoggerOptions extends SummaryWriterOptions {
-  save_dir: string;
-  /** Experiment folder under save_dir (default "lightning_logs"; "" or null for none). */
-  name?: string | null;
-  /** An int gives `version_N`; a string is the folder name; default: the next free N. */
-  version?: number | string | null;
+export interface TensorBoardLoggerOptions extends SummaryWriterOptions, VersionedDirOptions {
   /** Accepted for config compatibility; Kiln cannot trace a model graph, so it is ignored with a warning. */
   log_graph?: boolean;
   /** Log `hp_metric = -1` with the hyperparameters so TensorBoard's HPARAMS tab shows them (default true). */
@@ -31,14 +27,11 @@ export interface TensorBoardLoggerOptions extends SummaryWriterOptions {
 }
 
 /** Logs to TensorBoard event files, as lightning.pytorch.loggers.TensorBoardLogger. */
-export class TensorBoardLogger extends Logger {
+export class TensorBoardLogger extends VersionedDirLogger {
   static readonly LOGGER_JOIN_CHAR = "-";
   static readonly NAME_HPARAMS_FILE = "hparams.yaml";
   /** Every hyperparameter logged so far (unflattened), written to hparams.yaml. */
   readonly hparams: Record<string, unknown> = {};
-  private readonly _saveDir: string;
-  private readonly _name: string;
-  private _version: number | string | undefined;
   private readonly subDir: string | undefined;
   private readonly prefix: string;
   private readonly defaultHpMetric: boolean;
@@ -46,15 +39,7 @@ export class TensorBoardLogger extends Logger {
   private _experiment: SummaryWriter | undefined;
 
   constructor(options: TensorBoardLoggerOptions) {
-    super();
-    if (!options || typeof options.save_dir !== "string") {
-      throw new TypeError(
-        "TensorBoardLogger: `save_dir` is required (the folder that holds `<name>/version_N`).",
-      );
-    }
-    this._saveDir = options.save_dir;
-    this._name = options.name === undefined ? "lightning_logs" : (options.name ?? "");
-    this._version = options.version ?? undefined;
+    super("TensorBoardLogger", options);
     this.subDir = options.sub_dir ?? undefined;
     this.prefix = options.prefix ?? "";
     this.defaultHpMetric = options.default_hp_metric ?? true;
@@ -70,20 +55,6 @@ export class TensorBoardLogger extends Logger {
     }
   }
 
-  get name(): string {
-    return this._name;
-  }
-  /** The version, chosen on first use as the next free `version_N` in rootDir. */
-  get version(): number | string {
-    this._version ??= nextVersion(this.rootDir);
-    return this._version;
-  }
-  override get saveDir(): string {
-    return this._saveDir;
-  }
-  override get rootDir(): string {
-    return join(this._saveDir, this._name);
-  }
   /** `rootDir/version_N[/sub_dir]`, with `~` and `$VARS` expanded as Lightning does. */
   override get logDir(): string {
     const dir = join(this.rootDir, versionFolder(this.version), this.subDir ?? "");

@@ -3,20 +3,13 @@
  * because YAML configs instantiate schedulers with those keys; a misspelt key fails loudly, the way Python
  * rejects an unexpected keyword argument, and a bad value gets PyTorch's ValueError wording plus the key.
  */
+import { asNumber } from "../options.js";
 import type { SchedulableOptimizer } from "./types.js";
 
 type Options = Record<string, unknown>;
 
-/** Unwrap a number, or a float wrapper from the config layer (anything whose valueOf() is a number). */
-function asNumber(value: unknown): number | undefined {
-  if (typeof value === "number") return value;
-  if (typeof value === "object" && value !== null && typeof value.valueOf === "function") {
-    const inner = value.valueOf();
-    if (typeof inner === "number") return inner;
-  }
-  return undefined;
-}
-
+// A value as error messages show it. Not shared with optim/options.ts: that one names an object's class where
+// this one prints its String(), and merging would change the messages.
 function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return `array ${JSON.stringify(value)}`;
