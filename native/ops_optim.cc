@@ -13,6 +13,7 @@
 
 #include <cmath>
 
+#include "adam_kernel.h"
 #include "kiln.h"
 
 namespace kiln {
@@ -107,9 +108,11 @@ Napi::Value SgdStep(const Napi::CallbackInfo& info) {
   return state.result(info.Env());
 }
 
-// adamStep(params, stateTensors, layout, lr, beta1, beta2, eps, weightDecay, amsgrad, maximize, decoupled)
+// adamStep(params, stateTensors, layout, lr, beta1, beta2, eps, weightDecay, amsgrad, maximize, decoupled,
+//          [fused = true])
 // Slots: 0 step, 1 exp_avg, 2 exp_avg_sq, 3 max_exp_avg_sq. torch/optim/adam.py `_single_tensor_adam`
-// (AdamW is Adam with decoupled weight decay).
+// (AdamW is Adam with decoupled weight decay). Parameters adam_kernel.cc can take are updated there, with
+// the same bits; fused=false keeps every parameter on the op-by-op path (the tests' reference).
 Napi::Value AdamStep(const Napi::CallbackInfo& info) {
   at::NoGradGuard noGrad;
   auto params = argTensorList(info, 0);
@@ -118,16 +121,40 @@ Napi::Value AdamStep(const Napi::CallbackInfo& info) {
   double eps = argDouble(info, 6), weightDecay = argDouble(info, 7);
   bool amsgrad = argBool(info, 8, false), maximize = argBool(info, 9, false);
   bool decoupled = argBool(info, 10, false);
+  bool fused = argBool(info, 11, true);
   for (size_t i = 0; i < params.size(); ++i) {
     at::Tensor& param = params[i];
-    at::Tensor grad = signedGrad(param, maximize);
-    if (!grad.defined()) continue;
+    const at::Tensor& rawGrad = param.grad();
+    if (!rawGrad.defined()) continue;
     at::Tensor stepT = state.get(i, 0, newStep);
     at::Tensor expAvg = state.get(i, 1, [&] { return zerosLike(param); });
     at::Tensor expAvgSq = state.get(i, 2, [&] { return zerosLike(param); });
     at::Tensor maxExpAvgSq = amsgrad ? state.get(i, 3, [&] { return zerosLike(param); }) : at::Tensor();
 
+    bool plainStep = stepT.is_cpu() && stepT.scalar_type() == at::kFloat && stepT.numel() == 1;
+    if (fused && plainStep && !rawGrad.is_sparse() &&
+        adamFusedEligible(param, rawGrad, expAvg, expAvgSq, amsgrad ? &maxExpAvgSq : nullptr)) {
+      // stepT.add_(1) and .item() without two ATen calls: the same float addition.
+      float* stepValue = stepT.data_ptr<float>();
+      *stepValue += 1.0f;
+      stepT.unsafeGetTensorImpl()->bump_version();
+      double step = *stepValue;
+      AdamScalars s{};
+      s.w1 = static_cast<float>(1 - beta1);
+      s.beta2 = static_cast<float>(beta2);
+      s.c2 = static_cast<float>(1 - beta2);
+      s.bc2Sqrt = static_cast<float>(std::pow(1 - std::pow(beta2, step), 0.5));
+      s.eps = static_cast<float>(eps);
+      s.negStepSize = static_cast<float>(-(lr / (1 - std::pow(beta1, step))));
+      s.weightDecay = static_cast<float>(weightDecay);
+      s.decay = static_cast<float>(1 - lr * weightDecay);
+      s.decoupled = decoupled;
+      s.maximize = maximize;
+      adamFused(s, param, rawGrad, expAvg, expAvgSq, amsgrad ? &maxExpAvgSq : nullptr);
+      continue;
+    }
     stepT.add_(1);
+    at::Tensor grad = signedGrad(param, maximize);
     if (weightDecay != 0) {
       if (decoupled) {
         param.mul_(1 - lr * weightDecay);
@@ -154,6 +181,11 @@ Napi::Value AdamStep(const Napi::CallbackInfo& info) {
     param.addcdiv_(expAvg, denom, -stepSize);
   }
   return state.result(info.Env());
+}
+
+// adamKernel() -> "avx2" when AdamStep's fused pass is available here (ATen on AVX2/AVX-512), else "aten".
+Napi::Value AdamKernel(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), atenUsesAvx2() ? "avx2" : "aten");
 }
 
 // rmspropStep(params, stateTensors, layout, lr, alpha, eps, weightDecay, momentum, centered, maximize)
@@ -250,6 +282,7 @@ Napi::Value ZeroGrads(const Napi::CallbackInfo& info) {
 void registerOptimOps(Napi::Env env, Napi::Object exports) {
   defineOp(env, exports, "sgdStep", SgdStep);
   defineOp(env, exports, "adamStep", AdamStep);
+  defineOp(env, exports, "adamKernel", AdamKernel);
   defineOp(env, exports, "rmspropStep", RmspropStep);
   defineOp(env, exports, "adagradStep", AdagradStep);
   defineOp(env, exports, "zeroGrads", ZeroGrads);

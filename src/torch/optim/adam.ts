@@ -26,7 +26,10 @@ declare module "../native.js" {
       amsgrad: boolean,
       maximize: boolean,
       decoupledWeightDecay: boolean,
+      fused?: boolean,
     ): CreatedState;
+    /** "avx2" when adamStep updates float32 CPU parameters in one fused pass (native/adam_kernel.cc), else "aten". */
+    adamKernel(): "avx2" | "aten";
   }
 }
 
@@ -85,6 +88,11 @@ export class Adam extends Optimizer<AdamParamGroup, AdamOptions> {
     className: "Adam",
     specs: ADAM_SPECS,
   };
+  /**
+   * Whether the native step may update float32 CPU parameters in its fused pass (the same bits as the
+   * op-by-op path, several times faster); false keeps every parameter on the op-by-op path.
+   */
+  protected fusedKernel = true;
 
   constructor(params: ParamsInput<AdamOptions>, options: Partial<AdamOptions> = {}) {
     const { className, specs } = (new.target as typeof Adam).variant;
@@ -114,6 +122,7 @@ export class Adam extends Optimizer<AdamParamGroup, AdamOptions> {
       group.amsgrad === true,
       group.maximize === true,
       group.decoupled_weight_decay === true,
+      this.fusedKernel,
     );
   }
 }
