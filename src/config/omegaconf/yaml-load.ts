@@ -20,6 +20,7 @@ import {
 import { PyFloat } from "../../common/pyvalue.js";
 import { ConfigError, type Provenance } from "./errors.js";
 import { DictNode, ListNode, type Node, type Scalar, ValueNode } from "./nodes.js";
+import { prebuiltTree } from "./yaml-cache.js";
 
 /** A parsed config file: its tree and its header (`# @package foo` gives `{package: "foo"}`). */
 export interface ParsedYamlConfig {
@@ -246,7 +247,8 @@ export function parseHeader(text: string, file?: string): Record<string, string>
 /** Parse YAML text into a node tree (YAML 1.1 scalars, positions recorded as provenance). */
 export function parseYamlConfig(text: string, source: { file?: string } = {}): ParsedYamlConfig {
   const header = parseHeader(text, source.file);
-  return { node: new Loader(text, source.file).root(), header };
+  const node = prebuiltTree(text, source.file) ?? new Loader(text, source.file).root();
+  return { node, header };
 }
 
 /** Read and parse a YAML config file; provenance names `path`. */
