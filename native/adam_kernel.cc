@@ -27,6 +27,7 @@ namespace kiln {
 namespace {
 
 bool computeAtenUsesAvx2() {
+  __builtin_cpu_init();  // harmless when done already; needed before the checks in some load orders
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return false;
   std::string capability = at::get_cpu_capability();
   return capability == "AVX2" || capability == "AVX512";
