@@ -19,11 +19,17 @@
 #include "adam_kernel.h"
 
 #include <ATen/Version.h>
-#include <immintrin.h>
 
 #include <cmath>
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define KILN_ADAM_AVX2 1
+#endif
+
 namespace kiln {
+
+#ifdef KILN_ADAM_AVX2
 namespace {
 
 bool computeAtenUsesAvx2() {
@@ -130,5 +136,19 @@ void adamFused(const AdamScalars& s, at::Tensor& param, const at::Tensor& grad, 
   paramAvx2(s, n, param.data_ptr<float>(), expAvg.const_data_ptr<float>(), root.const_data_ptr<float>());
   param.unsafeGetTensorImpl()->bump_version();
 }
+
+#else
+// Not x86-64 (or not GCC/Clang): ATen's kernels there are not the AVX2 ones this file reproduces.
+bool atenUsesAvx2() { return false; }
+
+bool adamFusedEligible(const at::Tensor&, const at::Tensor&, const at::Tensor&, const at::Tensor&,
+                       const at::Tensor*) {
+  return false;
+}
+
+void adamFused(const AdamScalars&, at::Tensor&, const at::Tensor&, at::Tensor&, at::Tensor&, at::Tensor*) {
+  throw std::logic_error("adamFused is x86-64 only");
+}
+#endif
 
 }  // namespace kiln
