@@ -9,6 +9,8 @@ export interface OpOverheadOptions {
   iters: number;
   steps: number;
   repeats: number;
+  /** Processes per side, run in turn with the other sides'. */
+  rounds: number;
   cppDir?: string;
   python?: string;
 }
@@ -31,18 +33,33 @@ export function runOpOverhead(o: OpOverheadOptions): Partial<Record<OpSideName, 
   const args = ["--iters", String(o.iters), "--steps", String(o.steps), "--repeats", String(o.repeats)];
   const env = benchEnv(o.threads);
   const threads = ["--threads", String(o.threads)];
-  const runs: Partial<Record<OpSideName, OpRun>> = {
-    kiln: runJson<OpRun>(...tsNode(join(BENCH_DIR, "kiln-op-overhead.ts"), args), env),
-  };
+  // Each side's process, as a function: the rounds below run them in turn, so a burst of load on the shared
+  // machine lands on every side rather than on one.
+  const sides: [OpSideName, () => OpRun][] = [
+    ["kiln", () => runJson<OpRun>(...tsNode(join(BENCH_DIR, "kiln-op-overhead.ts"), args), env)],
+  ];
   if (o.cppDir) {
     const program = join(o.cppDir, "op_overhead");
-    runs.cpp = runJson<OpRun>(program, [...args, ...threads], env);
+    sides.push(["cpp", () => runJson<OpRun>(program, [...args, ...threads], env)]);
     const alloc = kilnAllocEnv(o.cppDir);
-    if (alloc) runs.cpp_alloc = runJson<OpRun>(program, [...args, ...threads], benchEnv(o.threads, alloc));
+    if (alloc) {
+      const allocEnv = benchEnv(o.threads, alloc);
+      sides.push(["cpp_alloc", () => runJson<OpRun>(program, [...args, ...threads], allocEnv)]);
+    }
   }
   if (o.python) {
     const script = join(BENCH_DIR, "python/op_overhead.py");
-    runs.python = runJson<OpRun>(o.python, [script, ...args, ...threads], env);
+    sides.push(["python", () => runJson<OpRun>(o.python!, [script, ...args, ...threads], env)]);
+  }
+  const runs: Partial<Record<OpSideName, OpRun>> = {};
+  for (let round = 0; round < Math.max(1, o.rounds); round++) {
+    for (const [name, measure] of sides) {
+      const r = measure();
+      const acc = runs[name] ?? { add_ns: [], mlp_step_ns: [] };
+      runs[name] = acc;
+      acc.add_ns.push(...r.add_ns);
+      acc.mlp_step_ns.push(...r.mlp_step_ns);
+    }
   }
   const out: Partial<Record<OpSideName, OpSide>> = {};
   for (const [name, r] of Object.entries(runs) as [OpSideName, OpRun][]) {

@@ -176,6 +176,7 @@ function measure(o: BenchOptions, log: (line: string) => void): Sections {
       iters: o.quick ? 20_000 : 200_000,
       steps: o.quick ? 50 : 300,
       repeats: o.quick ? 3 : 5,
+      rounds: o.quick ? 1 : 3,
       cppDir: cpp.dir,
       python: py.python,
     });
