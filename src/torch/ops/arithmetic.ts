@@ -4,6 +4,7 @@
 import { type Handle, native, type Scalar } from "../native.js";
 import { operand, Tensor, type TensorLike, wrap } from "../tensor.js";
 import { type Bound, bound } from "./clamp-bound.js";
+import { installBinaryMethods } from "./install-methods.js";
 
 /** The broadcasting arithmetic ops taking a tensor and a tensor-or-scalar. */
 type ArithmeticName = "mul" | "remainder" | "fmod" | "maximum" | "minimum";
@@ -103,12 +104,7 @@ const arithmeticOps: Record<ArithmeticName, (a: Tensor, b: TensorLike) => Tensor
   maximum,
   minimum,
 };
-for (const name of Object.keys(arithmeticOps) as ArithmeticName[]) {
-  const fn = arithmeticOps[name];
-  Tensor.prototype[name] = function (this: Tensor, other: TensorLike) {
-    return fn(this, other);
-  };
-}
+installBinaryMethods(arithmeticOps);
 
 Object.assign(Tensor.prototype, {
   add(this: Tensor, other: TensorLike, alpha?: Scalar) {

@@ -2,6 +2,7 @@
 // gt, ge, logicalAnd/Or/Xor; and the whole-tensor checks allclose and equal, which return JS booleans.
 import { type Handle, native, type Scalar } from "../native.js";
 import { operand, Tensor, type TensorLike, wrap } from "../tensor.js";
+import { installBinaryMethods } from "./install-methods.js";
 
 /** The broadcasting comparisons taking a tensor and a tensor-or-scalar. */
 type ComparisonName = "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "logicalAnd" | "logicalOr" | "logicalXor";
@@ -87,12 +88,7 @@ const comparisonOps: Record<ComparisonName, (a: Tensor, b: TensorLike) => Tensor
   logicalOr,
   logicalXor,
 };
-for (const name of Object.keys(comparisonOps) as ComparisonName[]) {
-  const fn = comparisonOps[name];
-  Tensor.prototype[name] = function (this: Tensor, other: TensorLike) {
-    return fn(this, other);
-  };
-}
+installBinaryMethods(comparisonOps);
 
 Object.assign(Tensor.prototype, {
   allclose(this: Tensor, other: Tensor, rtol?: number, atol?: number, equalNan?: boolean) {

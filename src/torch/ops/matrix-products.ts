@@ -1,7 +1,8 @@
 // Matrix products: torch.matmul(a, b) and a.matmul(b), likewise mm, bmm, outer, dot. Both sides are tensors
 // (no scalar operands, unlike the elementwise ops).
 import { type Handle, native } from "../native.js";
-import { Tensor, wrap } from "../tensor.js";
+import { type Tensor, wrap } from "../tensor.js";
+import { installBinaryMethods } from "./install-methods.js";
 
 /** The matrix products. */
 type ProductName = "matmul" | "mm" | "bmm" | "outer" | "dot";
@@ -44,9 +45,4 @@ export const dot = product("dot");
 
 // Typed as a full Record so that a name added to ProductName without a function fails to compile.
 const productOps: Record<ProductName, (a: Tensor, b: Tensor) => Tensor> = { matmul, mm, bmm, outer, dot };
-for (const name of Object.keys(productOps) as ProductName[]) {
-  const fn = productOps[name];
-  Tensor.prototype[name] = function (this: Tensor, other: Tensor) {
-    return fn(this, other);
-  };
-}
+installBinaryMethods(productOps);

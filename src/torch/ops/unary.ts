@@ -1,6 +1,7 @@
 // Elementwise functions of one tensor: torch.exp(t) and t.exp(), likewise log, sqrt, sin, floor, isnan, ...
 import { type Handle, native } from "../native.js";
-import { Tensor, wrap } from "../tensor.js";
+import { type Tensor, wrap } from "../tensor.js";
+import { installUnaryMethods } from "./install-methods.js";
 
 /** The elementwise ops taking one tensor, returning one. */
 type UnaryName =
@@ -156,9 +157,4 @@ const unaryOps: Record<UnaryName, (t: Tensor) => Tensor> = {
   ...{ neg, abs, exp, expm1, log, log1p, log2, log10, sqrt, rsqrt, square, sign, sin, cos, tan, tanh },
   ...{ sigmoid, erf, floor, ceil, trunc, reciprocal, logicalNot, isnan, isinf, isfinite },
 };
-for (const name of Object.keys(unaryOps) as UnaryName[]) {
-  const fn = unaryOps[name];
-  Tensor.prototype[name] = function (this: Tensor) {
-    return fn(this);
-  };
-}
+installUnaryMethods(unaryOps);
