@@ -126,5 +126,10 @@ function applyThreadSetting(a: NativeAddon): void {
     throw new Error(`KILN_NUM_THREADS=${raw} must be a positive integer`);
   }
   a.setNumThreads(n);
-  a.setNumInteropThreads(n);
+  try {
+    a.setNumInteropThreads(n);
+  } catch (e) {
+    // The interop pool is process-wide and set once: a Node worker thread loading Kiln finds it set already.
+    if (a.getNumInteropThreads() !== n) throw e;
+  }
 }
