@@ -46,7 +46,8 @@ inline void momentsElement(const AdamScalars& s, float p, float g, float& m, flo
   if (s.weightDecay != 0.0f && !s.decoupled) {
     g = std::fma(p, s.weightDecay, g);
   }
-  m = std::fma(s.w1, g - m, m);
+  // ATen's lerp: start + w * (end - start) for |w| < 0.5, else end + (w - 1) * (end - start).
+  m = s.smallWeight ? std::fma(s.w1, g - m, m) : std::fma(s.w1 - 1.0f, g - m, g);
   v = v * s.beta2;
   v = std::fma(s.c2 * g, g, v);
 }
@@ -63,6 +64,7 @@ inline void paramElement(const AdamScalars& s, float& p, float m, float root) {
 __attribute__((target("avx2,fma"))) void momentsAvx2(const AdamScalars& s, int64_t n, const float* p,
                                                        const float* g, float* m, float* v) {
   const __m256 w1 = _mm256_set1_ps(s.w1), beta2 = _mm256_set1_ps(s.beta2), c2 = _mm256_set1_ps(s.c2);
+  const __m256 w1m1 = _mm256_set1_ps(s.w1 - 1.0f);
   const __m256 wd = _mm256_set1_ps(s.weightDecay), signFlip = _mm256_set1_ps(-0.0f);
   const bool coupledDecay = s.weightDecay != 0.0f && !s.decoupled;
   int64_t i = 0;
@@ -74,7 +76,7 @@ __attribute__((target("avx2,fma"))) void momentsAvx2(const AdamScalars& s, int64
       gv = _mm256_fmadd_ps(pv, wd, gv);
     }
     __m256 diff = _mm256_sub_ps(gv, mv);
-    mv = _mm256_fmadd_ps(w1, diff, mv);
+    mv = s.smallWeight ? _mm256_fmadd_ps(w1, diff, mv) : _mm256_fmadd_ps(w1m1, diff, gv);
     vv = _mm256_mul_ps(vv, beta2);
     __m256 cg = _mm256_mul_ps(c2, gv);
     vv = _mm256_fmadd_ps(cg, gv, vv);

@@ -21,6 +21,9 @@ const CONFIGS: [string, Partial<AdamOptions>, boolean][] = [
   ["AdamW", { lr: 1e-2, weight_decay: 0.05 }, true],
   ["amsgrad", { lr: 3e-3, amsgrad: true }, false],
   ["maximize, betas, eps", { lr: 1e-3, maximize: true, betas: [0.8, 0.95], eps: 1e-6 }, false],
+  // beta1 <= 0.5: ATen's lerp takes its other formula (weight 1 - beta1 >= 0.5).
+  ["beta1 0.3", { lr: 2e-3, betas: [0.3, 0.9] }, false],
+  ["AdamW, beta1 0.5", { lr: 2e-3, betas: [0.5, 0.99], weight_decay: 0.1 }, true],
 ];
 const SIZES = [1, 7, 8, 9, 16, 17, 33, 1000, 40_000];
 
