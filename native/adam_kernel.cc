@@ -43,7 +43,7 @@ bool computeAtenUsesAvx2() {
 // scalar reference the vector loop follows lane by lane.
 inline void momentsElement(const AdamScalars& s, float p, float g, float& m, float& v) {
   if (s.maximize) g = -g;
-  if (s.weightDecay != 0.0f && !s.decoupled) {
+  if (s.hasWeightDecay && !s.decoupled) {
     g = std::fma(p, s.weightDecay, g);
   }
   // ATen's lerp: start + w * (end - start) for |w| < 0.5, else end + (w - 1) * (end - start).
@@ -55,7 +55,7 @@ inline void momentsElement(const AdamScalars& s, float p, float g, float& m, flo
 // Pass 2, one element: denom = root / bias_correction2_sqrt + eps; param += step * exp_avg / denom (after the
 // decoupled weight decay's param.mul_).
 inline void paramElement(const AdamScalars& s, float& p, float m, float root) {
-  if (s.weightDecay != 0.0f && s.decoupled) p = p * s.decay;
+  if (s.hasWeightDecay && s.decoupled) p = p * s.decay;
   float d = root / s.bc2Sqrt;
   d = d + s.eps;
   p = p + s.negStepSize * m / d;
@@ -66,7 +66,7 @@ __attribute__((target("avx2,fma"))) void momentsAvx2(const AdamScalars& s, int64
   const __m256 w1 = _mm256_set1_ps(s.w1), beta2 = _mm256_set1_ps(s.beta2), c2 = _mm256_set1_ps(s.c2);
   const __m256 w1m1 = _mm256_set1_ps(s.w1 - 1.0f);
   const __m256 wd = _mm256_set1_ps(s.weightDecay), signFlip = _mm256_set1_ps(-0.0f);
-  const bool coupledDecay = s.weightDecay != 0.0f && !s.decoupled;
+  const bool coupledDecay = s.hasWeightDecay && !s.decoupled;
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
     __m256 gv = _mm256_loadu_ps(g + i), mv = _mm256_loadu_ps(m + i), vv = _mm256_loadu_ps(v + i);
@@ -90,7 +90,7 @@ __attribute__((target("avx2,fma"))) void paramAvx2(const AdamScalars& s, int64_t
                                                      const float* root) {
   const __m256 bc2 = _mm256_set1_ps(s.bc2Sqrt), eps = _mm256_set1_ps(s.eps);
   const __m256 step = _mm256_set1_ps(s.negStepSize), decay = _mm256_set1_ps(s.decay);
-  const bool decoupledDecay = s.weightDecay != 0.0f && s.decoupled;
+  const bool decoupledDecay = s.hasWeightDecay && s.decoupled;
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
     __m256 pv = _mm256_loadu_ps(p + i);

@@ -13,7 +13,8 @@ struct AdamScalars {
   float bc2Sqrt;      // bias_correction2 ** 0.5
   float eps;
   float negStepSize;  // addcdiv value: -lr / bias_correction1
-  float weightDecay;  // 0: none
+  float weightDecay;
+  bool hasWeightDecay;  // weight_decay != 0 as a double (a value that rounds to 0.0f still takes the path)
   float decay;        // decoupled (AdamW): param.mul_(1 - lr * weight_decay)
   bool decoupled;
   bool maximize;

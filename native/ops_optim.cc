@@ -148,6 +148,7 @@ Napi::Value AdamStep(const Napi::CallbackInfo& info) {
       s.eps = static_cast<float>(eps);
       s.negStepSize = static_cast<float>(-(lr / (1 - std::pow(beta1, step))));
       s.weightDecay = static_cast<float>(weightDecay);
+      s.hasWeightDecay = weightDecay != 0;
       s.decay = static_cast<float>(1 - lr * weightDecay);
       s.decoupled = decoupled;
       s.maximize = maximize;
