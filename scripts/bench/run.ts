@@ -34,7 +34,8 @@ const USAGE = `usage: npm run bench -- [options]
   --limit N           train batches per epoch, 0 = all (default 0; quick 60)
   --memory-epochs N   epochs of the memory run (default 10; quick 3)
   --synthetic         use the synthetic data even when Fashion-MNIST is installed
-  --no-build          do not build the C++ programs (use build/bench-cpp as it is, else skip C++)
+  --no-build          build nothing: the C++ programs (build/bench-cpp as it is, else skip C++) and
+                      the kiln bundle (dist/bundle as it is, even when src/ is newer)
   --help              show this help`;
 
 /** The parsed command line, quick defaults applied. */
