@@ -203,6 +203,15 @@ void runPerTensor(std::vector<at::Tensor>& tensors, Start start) {
   for (auto& w : works) w->wait();
 }
 
+// Gloo has no AVG: Kiln divides a sum by the world size, which needs floating-point tensors (complex too where
+// the tensors are reduced one by one; the coalesced path packs real buffers only).
+void checkAvgOperands(const std::vector<at::Tensor>& tensors, bool complexOk) {
+  for (const auto& t : tensors) {
+    bool ok = at::isFloatingType(t.scalar_type()) || (complexOk && at::isComplexType(t.scalar_type()));
+    if (!ok) throw ArgError(std::string("allReduce(op=\"avg\") needs floating-point tensors, got ") + describe(t));
+  }
+}
+
 // distAllReduce(tensors, op): reduces every tensor across ranks, in place. Gloo has no AVG: avg is a sum
 // divided by the world size, for floating-point tensors only.
 Napi::Value DistAllReduce(const Napi::CallbackInfo& info) {
@@ -211,13 +220,7 @@ Napi::Value DistAllReduce(const Napi::CallbackInfo& info) {
   std::string op = argString(info, 1);
   c10d::AllreduceOptions opts;
   opts.reduceOp = parseReduceOp(op);
-  if (op == "avg") {
-    for (const auto& t : tensors) {
-      if (!at::isFloatingType(t.scalar_type()) && !at::isComplexType(t.scalar_type())) {
-        throw ArgError(std::string("allReduce(op=\"avg\") needs floating-point tensors, got ") + describe(t));
-      }
-    }
-  }
+  if (op == "avg") checkAvgOperands(tensors, /*complexOk=*/true);
   if (tensors.empty()) return info.Env().Undefined();
   auto work = contiguousStandIns(tensors);
   runPerTensor(work, [&](std::vector<at::Tensor>& one) { return group.allreduce(one, opts); });
@@ -281,13 +284,7 @@ Napi::Value DistAllReduceCoalesced(const Napi::CallbackInfo& info) {
   std::string op = argString(info, 1);
   c10d::AllreduceOptions opts;
   opts.reduceOp = parseReduceOp(op);
-  if (op == "avg") {
-    for (const auto& t : tensors) {
-      if (!at::isFloatingType(t.scalar_type())) {
-        throw ArgError(std::string("allReduce(op=\"avg\") needs floating-point tensors, got ") + describe(t));
-      }
-    }
-  }
+  if (op == "avg") checkAvgOperands(tensors, /*complexOk=*/false);
   coalesced(tensors, [&](std::vector<at::Tensor>& buffer) {
     group.allreduce(buffer, opts)->wait();
     if (op == "avg") buffer[0].div_(world.size);
