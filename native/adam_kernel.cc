@@ -39,6 +39,9 @@ bool computeAtenUsesAvx2() {
   return capability == "AVX2" || capability == "AVX512";
 }
 
+// Which of its two formulas ATen's lerp takes for the weight w1 = 1 - beta1 (at::native::is_lerp_weight_small).
+inline bool smallLerpWeight(const AdamScalars& s) { return std::abs(s.w1) < 0.5f; }
+
 // Pass 1, one element: the gradient (sign, weight decay), exp_avg (lerp) and exp_avg_sq (mul_, addcmul_). The
 // scalar reference the vector loop follows lane by lane.
 inline void momentsElement(const AdamScalars& s, float p, float g, float& m, float& v) {
@@ -47,7 +50,7 @@ inline void momentsElement(const AdamScalars& s, float p, float g, float& m, flo
     g = std::fma(p, s.weightDecay, g);
   }
   // ATen's lerp: start + w * (end - start) for |w| < 0.5, else end + (w - 1) * (end - start).
-  m = s.smallWeight ? std::fma(s.w1, g - m, m) : std::fma(s.w1 - 1.0f, g - m, g);
+  m = smallLerpWeight(s) ? std::fma(s.w1, g - m, m) : std::fma(s.w1 - 1.0f, g - m, g);
   v = v * s.beta2;
   v = std::fma(s.c2 * g, g, v);
 }
@@ -65,6 +68,7 @@ __attribute__((target("avx2,fma"))) void momentsAvx2(const AdamScalars& s, int64
                                                        const float* g, float* m, float* v) {
   const __m256 w1 = _mm256_set1_ps(s.w1), beta2 = _mm256_set1_ps(s.beta2), c2 = _mm256_set1_ps(s.c2);
   const __m256 w1m1 = _mm256_set1_ps(s.w1 - 1.0f);
+  const bool smallWeight = smallLerpWeight(s);
   const __m256 wd = _mm256_set1_ps(s.weightDecay), signFlip = _mm256_set1_ps(-0.0f);
   const bool coupledDecay = s.hasWeightDecay && !s.decoupled;
   int64_t i = 0;
@@ -76,7 +80,7 @@ __attribute__((target("avx2,fma"))) void momentsAvx2(const AdamScalars& s, int64
       gv = _mm256_fmadd_ps(pv, wd, gv);
     }
     __m256 diff = _mm256_sub_ps(gv, mv);
-    mv = s.smallWeight ? _mm256_fmadd_ps(w1, diff, mv) : _mm256_fmadd_ps(w1m1, diff, gv);
+    mv = smallWeight ? _mm256_fmadd_ps(w1, diff, mv) : _mm256_fmadd_ps(w1m1, diff, gv);
     vv = _mm256_mul_ps(vv, beta2);
     __m256 cg = _mm256_mul_ps(c2, gv);
     vv = _mm256_fmadd_ps(cg, gv, vv);

@@ -7,7 +7,6 @@ namespace kiln {
 // The step's scalars, already converted to float as ATen converts each op's Scalar argument.
 struct AdamScalars {
   float w1;           // lerp weight: 1 - beta1
-  bool smallWeight;   // |w1| < 0.5: which of its two formulas ATen's lerp takes
   float beta2;        // exp_avg_sq.mul_(beta2)
   float c2;           // addcmul value: 1 - beta2
   float bc2Sqrt;      // bias_correction2 ** 0.5

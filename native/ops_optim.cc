@@ -141,7 +141,6 @@ Napi::Value AdamStep(const Napi::CallbackInfo& info) {
       double step = *stepValue;
       AdamScalars s{};
       s.w1 = static_cast<float>(1 - beta1);
-      s.smallWeight = std::abs(s.w1) < 0.5f;
       s.beta2 = static_cast<float>(beta2);
       s.c2 = static_cast<float>(1 - beta2);
       s.bc2Sqrt = static_cast<float>(std::pow(1 - std::pow(beta2, step), 0.5));
