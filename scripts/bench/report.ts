@@ -6,13 +6,36 @@ import type { OpSide, OpSideName } from "./op-overhead.js";
 import type { StartupResult } from "./startup.js";
 import { round, type Summary } from "./stats.js";
 import {
-  cpuStepRatio,
-  minStepRatio,
+  EPOCH_SECONDS,
+  perStepRatio,
   SIDES,
   type Side,
-  stepRatio,
+  type SideResult,
   type ThroughputResult,
 } from "./throughput.js";
+
+// The sides each ratio key compares: (a)/(c), (b)/(c), (a)/(d), and both against (c').
+const RATIO_PAIRS = {
+  trainer_vs_cpp: ["trainer", "cpp"],
+  loop_vs_cpp: ["loop", "cpp"],
+  trainer_vs_python: ["trainer", "python"],
+  trainer_vs_cpp_kiln_alloc: ["trainer", "cpp_alloc"],
+  loop_vs_cpp_kiln_alloc: ["loop", "cpp_alloc"],
+} as const satisfies Record<string, readonly [Side, Side]>;
+type RatioKey = keyof typeof RATIO_PAIRS;
+
+/** The ratios named by `keys`, per step, of the seconds `seconds` picks (3 decimals; null where missing). */
+function ratios<K extends RatioKey>(
+  t: ThroughputResult | undefined,
+  seconds: (s: SideResult) => number | undefined,
+  keys: readonly K[],
+): Record<K, number | null> {
+  const out = {} as Record<K, number | null>;
+  for (const k of keys) {
+    out[k] = t ? num(perStepRatio(t, RATIO_PAIRS[k][0], RATIO_PAIRS[k][1], seconds), 3) : null;
+  }
+  return out;
+}
 
 /** What run.ts measured; a section is absent when it was not run. */
 export interface Sections {
@@ -63,28 +86,20 @@ export function buildReport(s: Sections, meta: Meta) {
       // (c') the same C++ program with KILN_ALLOCATOR=tuned's glibc settings preloaded (native/allocator.cc).
       cpp_kiln_alloc_s_per_epoch: num(side("cpp_alloc")?.s_per_epoch.median),
       python_s_per_epoch: num(side("python")?.s_per_epoch.median),
-      // Ratios of the median seconds per step: (a)/(c), (b)/(c), (a)/(d).
-      trainer_vs_cpp: t ? num(stepRatio(t, "trainer", "cpp"), 3) : null,
-      loop_vs_cpp: t ? num(stepRatio(t, "loop", "cpp"), 3) : null,
-      trainer_vs_cpp_kiln_alloc: t ? num(stepRatio(t, "trainer", "cpp_alloc"), 3) : null,
-      loop_vs_cpp_kiln_alloc: t ? num(stepRatio(t, "loop", "cpp_alloc"), 3) : null,
+      // Ratios of the median seconds per step.
+      ...ratios(t, EPOCH_SECONDS.median, Object.keys(RATIO_PAIRS) as RatioKey[]),
       // The same ratios in CPU time per step: steadier than wall time when the machine is loaded.
       cpu_ratios: t
-        ? {
-            trainer_vs_cpp: num(cpuStepRatio(t, "trainer", "cpp"), 3),
-            loop_vs_cpp: num(cpuStepRatio(t, "loop", "cpp"), 3),
-            trainer_vs_python: num(cpuStepRatio(t, "trainer", "python"), 3),
-            loop_vs_cpp_kiln_alloc: num(cpuStepRatio(t, "loop", "cpp_alloc"), 3),
-          }
+        ? ratios(t, EPOCH_SECONDS.cpu, [
+            "trainer_vs_cpp",
+            "loop_vs_cpp",
+            "trainer_vs_python",
+            "loop_vs_cpp_kiln_alloc",
+          ])
         : null,
-      trainer_vs_python: t ? num(stepRatio(t, "trainer", "python"), 3) : null,
       // The same ratios from each side's fastest epoch.
       min_ratios: t
-        ? {
-            trainer_vs_cpp: num(minStepRatio(t, "trainer", "cpp"), 3),
-            loop_vs_cpp: num(minStepRatio(t, "loop", "cpp"), 3),
-            trainer_vs_python: num(minStepRatio(t, "trainer", "python"), 3),
-          }
+        ? ratios(t, EPOCH_SECONDS.min, ["trainer_vs_cpp", "loop_vs_cpp", "trainer_vs_python"])
         : null,
       trainer_runner: t?.trainer_runner ?? null,
       threads: meta.threads,

@@ -198,25 +198,27 @@ export function runThroughput(
   return { sides, skipped: skip, trainer_runner: kilnRunner().runner };
 }
 
-/** Ratio of the median CPU seconds per step of two sides (undefined when either lacks CPU times). */
-export function cpuStepRatio(r: ThroughputResult, a: Side, b: Side): number | undefined {
-  const x = r.sides[a];
-  const y = r.sides[b];
-  if (!x?.cpu_s_per_epoch || !y?.cpu_s_per_epoch) return undefined;
-  return x.cpu_s_per_epoch.median / x.steps_per_epoch / (y.cpu_s_per_epoch.median / y.steps_per_epoch);
-}
+/** Which seconds of a side a ratio compares, per step. */
+export const EPOCH_SECONDS = {
+  /** The median epoch. */
+  median: (s: SideResult): number | undefined => s.s_per_epoch.median,
+  /** The fastest epoch: the noise of a shared machine only adds time. */
+  min: (s: SideResult): number | undefined => s.s_per_epoch.min,
+  /** The median CPU time: steadier than wall time on a loaded machine (undefined where not measured). */
+  cpu: (s: SideResult): number | undefined => s.cpu_s_per_epoch?.median,
+};
 
-/** Ratio of the fastest epoch's seconds per step of two sides: the noise of a shared machine only adds time. */
-export function minStepRatio(r: ThroughputResult, a: Side, b: Side): number | undefined {
+/** Side a's seconds per step over side b's (undefined when either side or its figure is missing). */
+export function perStepRatio(
+  r: ThroughputResult,
+  a: Side,
+  b: Side,
+  seconds: (s: SideResult) => number | undefined,
+): number | undefined {
   const x = r.sides[a];
   const y = r.sides[b];
-  if (!x || !y) return undefined;
-  return x.s_per_epoch.min / x.steps_per_epoch / (y.s_per_epoch.min / y.steps_per_epoch);
-}
-
-/** Ratio of the median seconds per step of two sides (undefined when either is missing). */
-export function stepRatio(r: ThroughputResult, a: Side, b: Side): number | undefined {
-  const x = r.sides[a];
-  const y = r.sides[b];
-  return x && y ? y.steps_per_s / x.steps_per_s : undefined;
+  const sx = x && seconds(x);
+  const sy = y && seconds(y);
+  if (sx === undefined || sy === undefined) return undefined;
+  return sx / x!.steps_per_epoch / (sy / y!.steps_per_epoch);
 }
