@@ -44,6 +44,12 @@ test("gatherBytesLut refuses out-of-range rows and wrong tables", () => {
   });
 });
 
+/** Zeroed micro counts [tp, fp, tn, fn], as the metric keeps them (0-d int64). */
+function microStates(): [torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor] {
+  const zero = () => torch.zeros([], { dtype: "int64" });
+  return [zero(), zero(), zero(), zero()];
+}
+
 /** The four micro counts as numbers [tp, fp, tn, fn]. */
 function counts(states: torch.Tensor[]): number[] {
   return states.map((s) => Number(s.item()));
@@ -51,12 +57,7 @@ function counts(states: torch.Tensor[]): number[] {
 
 test("microAccuracyUpdate: counts and batch accuracy of labels and of scores (argmax: first max, NaN wins)", () => {
   torch.tidy(() => {
-    const states = [0, 1, 2, 3].map(() => torch.zeros([], { dtype: "int64" })) as [
-      torch.Tensor,
-      torch.Tensor,
-      torch.Tensor,
-      torch.Tensor,
-    ];
+    const states = microStates();
     const target = torch.tensor([0, 1, 2, 2], { dtype: "int64" });
     const labels = torch.tensor([0, 1, 1, 2], { dtype: "int32" });
     const first = microAccuracyUpdate(labels, target, 3, true, states, true);
@@ -80,12 +81,7 @@ test("microAccuracyUpdate: counts and batch accuracy of labels and of scores (ar
 
 test("microAccuracyUpdate declines, changing nothing, for out-of-range labels, other dtypes and shapes", () => {
   torch.tidy(() => {
-    const states = [0, 1, 2, 3].map(() => torch.zeros([], { dtype: "int64" })) as [
-      torch.Tensor,
-      torch.Tensor,
-      torch.Tensor,
-      torch.Tensor,
-    ];
+    const states = microStates();
     const t = torch.tensor([0, 1], { dtype: "int64" });
     const declined = [
       microAccuracyUpdate(torch.tensor([0, 3], { dtype: "int64" }), t, 3, true, states, true),
