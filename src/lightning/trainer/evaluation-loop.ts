@@ -122,6 +122,7 @@ export async function runEvaluation(
   connector.epochEndReached();
   await hooks.callbacks(n.epochEnd);
   await hooks.module(n.epochEnd);
+  connector.settle();
   const logged = connector.updateEvalEpochMetrics();
   connector.logEvalEndMetrics(logged);
   await hooks.callbacks(n.end);

@@ -44,6 +44,7 @@ export async function runFitLoop(trainer: Trainer): Promise<void> {
     // Callbacks first, except those that monitor metrics: they must see what the module's hook logs.
     await trainer.hooks.callbacks("onTrainEpochEnd", [], false);
     await trainer.hooks.module("onTrainEpochEnd");
+    trainer.loggerConnector.settle();
     await trainer.hooks.callbacks("onTrainEpochEnd", [], true);
     trainer.strategy.agreeOnStop(trainer);
     trainer.loggerConnector.onEpochEnd();

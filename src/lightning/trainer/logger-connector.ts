@@ -16,6 +16,8 @@ export interface LoggerConnectorHost {
   readonly batchesThatStepped: number;
   /** The results of the loop that is running (training, or the evaluation loop). */
   readonly activeResults: ResultCollection | null;
+  /** Whether several ranks train together (their epoch values are then settled on every rank at once). */
+  readonly strategy: { readonly isDistributed: boolean };
 }
 
 /** Distributes logged values to loggers, callbacks and the progress bar. */
@@ -75,6 +77,20 @@ export class LoggerConnector {
   /** Marks that a loop's batches are over: metrics now read at epoch level. */
   epochEndReached(): void {
     this.firstLoopIter = null;
+    this.settle();
+  }
+
+  /**
+   * With several ranks: computes every epoch-level value now, on every rank at the same point of the loop.
+   * A metric object's value is computed lazily, and computing it all-reduces its state; a later read on one
+   * rank only (rank 0's progress bar, its checkpoint callback) then finds the value computed instead of
+   * starting an all-reduce that the other ranks never join. The loops call it where the epoch's values
+   * become readable: when the batches end, and after the module's epoch-end hook.
+   */
+  settle(): void {
+    const results = this.host.activeResults;
+    if (this.host.strategy.isDistributed && results !== null && this.firstLoopIter === null)
+      results.metrics(false);
   }
 
   /** Called after the epoch-end hooks: epoch-level values become visible. */

@@ -7,11 +7,7 @@
 
 import { tensor } from "../../torch/creation.js";
 import { DataLoader } from "../../torch/data/dataloader.js";
-import {
-  DistributedDataLoader,
-  DistributedSampler,
-  UnrepeatedDistributedSampler,
-} from "../../torch/data/distributed-sampler.js";
+import { DistributedSampler, UnrepeatedDistributedSampler } from "../../torch/data/distributed-sampler.js";
 import { findFreePort } from "../../torch/distributed/free-port.js";
 import {
   allReduce,
@@ -44,20 +40,14 @@ import {
 import { type RankEnvironment, SubprocessLauncher } from "./strategy-launcher.js";
 import { rankZeroCheckpoints, rankZeroLoggers, shareCheckpointState } from "./strategy-rank-zero.js";
 
-/** A DataLoader whose DistributedSampler takes its epoch from the running fit at every pass. */
-class EpochDistributedLoader<T, B> extends DistributedDataLoader<T, B> {
-  constructor(
-    loader: DataLoader<T, B>,
-    sampler: DistributedSampler,
-    private readonly epochOf: () => number,
-  ) {
-    super(loader, sampler);
-  }
-
-  override *[Symbol.iterator](): IterableIterator<B> {
-    this.sampler.setEpoch(this.epochOf());
-    yield* super[Symbol.iterator]();
-  }
+/** Sets the sampler's epoch from the running fit before each pass (Lightning calls set_epoch every epoch). */
+function followEpoch(sampler: DistributedSampler, epochOf: () => number): DistributedSampler {
+  const indices = sampler.indices.bind(sampler);
+  sampler.indices = () => {
+    sampler.setEpoch(epochOf());
+    return indices();
+  };
+  return sampler;
 }
 
 /** Lightning's "ddp" strategy for CPU processes on one machine (Gloo). */
@@ -145,7 +135,7 @@ export class DDPStrategy extends Strategy {
     const seed = Number(process.env.PL_GLOBAL_SEED ?? 0);
     const epochOf = () => (host.state.fn === "fit" ? host.progress.epoch.current.processed : 0);
     return loaders.map((loader) => {
-      if (!(loader instanceof DataLoader) || loader instanceof DistributedDataLoader) return loader;
+      if (!(loader instanceof DataLoader) || loader.sampler instanceof DistributedSampler) return loader;
       // Lightning always shuffles the training share (whatever the loader's own shuffle), and keeps the
       // evaluation loaders' setting.
       const shuffle = (stage === "train" ? true : loader.shuffle) && !overfit;
@@ -155,7 +145,9 @@ export class DDPStrategy extends Strategy {
         stage === "predict"
           ? new UnrepeatedDistributedSampler(loader.dataset, options)
           : new DistributedSampler(loader.dataset, options);
-      return new EpochDistributedLoader(loader, sampler, epochOf);
+      // The user's loader again, of its own class, reading this rank's share (a natively batching loader
+      // stays native: reading sample by sample made every DDP step allocate and collect).
+      return loader.withSampler(followEpoch(sampler, epochOf));
     });
   }
 
@@ -171,7 +163,8 @@ export class DDPStrategy extends Strategy {
       );
     }
     const states = [...module.parameters(), ...module.buffers()];
-    this.collective("broadcasting rank 0's parameters", () => broadcastCoalesced(states, 0));
+    const what = "broadcasting rank 0's parameters";
+    this.collective(what, () => broadcastCoalesced(states, 0, what));
   }
 
   override reduceGradients(module: LightningModule): void {
@@ -180,20 +173,23 @@ export class DDPStrategy extends Strategy {
       const g = p.requiresGrad ? p.grad : null;
       if (g !== null) grads.push(g);
     }
-    this.collective("averaging gradients", () => allReduceCoalesced(grads, "avg"));
+    this.collective("averaging gradients", () => allReduceCoalesced(grads, "avg", "averaging gradients"));
     // DDP broadcasts rank 0's buffers (BatchNorm statistics) before each training forward; doing it after
     // the backward is the same, since nothing changes them in between.
     const buffers = module.buffers();
-    if (buffers.length > 0) this.collective("broadcasting buffers", () => broadcastCoalesced(buffers, 0));
+    if (buffers.length > 0) {
+      this.collective("broadcasting buffers", () => broadcastCoalesced(buffers, 0, "broadcasting buffers"));
+    }
   }
 
   override reduceBooleanDecision(decision: boolean, all = true): boolean {
-    const [votes] = this.reduceNumbers([decision ? 1 : 0], "sum") as [number];
+    const [votes] = this.reduceNumbers([decision ? 1 : 0], "sum", "agreeing on a decision") as [number];
     return all ? votes === this.worldSize : votes > 0;
   }
 
   override reduceLogged(reduce: SyncReduce, state: number[]): number[] {
-    const reduced = this.reduceNumbers(state, reduce === "mean" ? "sum" : reduce);
+    const op = reduce === "mean" ? "sum" : reduce;
+    const reduced = this.reduceNumbers(state, op, `reducing logged values (${op})`);
     if (reduce !== "mean") return reduced;
     // Lightning's _sync_ddp on Gloo: "mean" is a sum divided by the world size. The float32 values are summed
     // here in float64, which rounds to float32 exactly as a float32 sum of two ranks does; the int64 batch
@@ -207,20 +203,22 @@ export class DDPStrategy extends Strategy {
     ];
   }
 
-  private reduceNumbers(values: number[], op: "sum" | "max" | "min"): number[] {
+  private reduceNumbers(values: number[], op: "sum" | "max" | "min", what: string): number[] {
     return tidy(() => {
       const t = tensor(values, { dtype: "float64" });
-      this.collective(`reducing logged values (${op})`, () => allReduce(t, op));
+      this.collective(what, () => allReduce(t, op, what));
       return Array.from(t.toTypedArray() as Float64Array);
     });
   }
 
   override broadcast<T>(value: T, src = 0): T {
-    return this.collective("broadcasting an object", () => broadcastObject(value, src));
+    return this.collective("broadcasting an object", () =>
+      broadcastObject(value, src, "broadcasting an object"),
+    );
   }
 
   override barrier(name = "barrier"): void {
-    this.collective(`waiting at ${name}`, () => barrier());
+    this.collective(`waiting at ${name}`, () => barrier(name));
   }
 
   // Runs a collective; a failure says which rank saw it and what it most likely means.

@@ -1,7 +1,8 @@
-// DataLoader: batches of a map-style dataset, in order or shuffled, with PyTorch's option names and its exact
-// use of random numbers (a seed gives the same batches as PyTorch's DataLoader). Over a TensorDataset (or
-// Subsets of one) each batch is one narrow of the epoch's row order (an int64 tensor made once per epoch) and one
-// native index_select per tensor; other datasets are read sample by sample and collated.
+// DataLoader: batches of a map-style dataset, in order, shuffled, or in the order of a sampler (a
+// DistributedSampler's share), with PyTorch's option names and its exact use of random numbers (a seed gives
+// the same batches as PyTorch's DataLoader). Over a TensorDataset (or Subsets of one) each batch is one narrow
+// of the epoch's row order (an int64 tensor made once per epoch) and one native index_select per tensor; other
+// datasets are read sample by sample and collated.
 import { arange, fromTypedArray } from "../creation.js";
 import { drawSeed, Generator, randpermWith } from "../generator.js";
 import "../ops/shape.js";
@@ -23,6 +24,16 @@ export interface DataLoaderOptions<T, B> {
   generator?: Generator;
   /** Builds a batch from a list of samples (default: defaultCollate). */
   collate_fn?: (samples: T[]) => B;
+  /** The dataset indices of each epoch, in order (e.g. a DistributedSampler); excludes `shuffle`. */
+  sampler?: Sampler;
+}
+
+/** Which dataset indices an epoch reads, in which order (PyTorch's Sampler for map-style datasets). */
+export interface Sampler {
+  /** Indices per epoch. */
+  readonly length: number;
+  /** The indices of the next epoch. */
+  indices(): number[];
 }
 
 /**
@@ -37,6 +48,8 @@ export class DataLoader<T = unknown, B = Collated<T>> implements Iterable<B> {
   readonly drop_last: boolean;
   readonly generator: Generator | undefined;
   readonly collate_fn: ((samples: T[]) => B) | undefined;
+  readonly sampler: Sampler | undefined;
+  readonly #options: DataLoaderOptions<T, B>;
 
   /** A loader over `opts.dataset`; see DataLoaderOptions for the defaults. */
   constructor(opts: DataLoaderOptions<T, B>) {
@@ -44,6 +57,11 @@ export class DataLoader<T = unknown, B = Collated<T>> implements Iterable<B> {
     if (!Number.isInteger(batchSize) || batchSize <= 0) {
       throw new RangeError(`batch_size should be a positive integer value, but got batch_size=${batchSize}`);
     }
+    if (opts.sampler !== undefined && opts.shuffle) {
+      throw new Error("DataLoader: sampler option is mutually exclusive with shuffle");
+    }
+    this.#options = { ...opts };
+    this.sampler = opts.sampler;
     this.dataset = opts.dataset;
     this.batch_size = batchSize;
     this.shuffle = opts.shuffle ?? false;
@@ -54,8 +72,18 @@ export class DataLoader<T = unknown, B = Collated<T>> implements Iterable<B> {
 
   /** Number of batches per epoch. */
   get length(): number {
-    const n = this.dataset.length;
+    const n = this.sampler?.length ?? this.dataset.length;
     return this.drop_last ? Math.floor(n / this.batch_size) : Math.ceil(n / this.batch_size);
+  }
+
+  /**
+   * A loader of the same class and options that reads the epochs in `sampler`'s order (how Lightning gives
+   * each rank its share: it builds the user's DataLoader again with a DistributedSampler). A subclass whose
+   * constructor takes other arguments overrides it.
+   */
+  withSampler(sampler: Sampler): this {
+    const Loader = this.constructor as new (opts: DataLoaderOptions<T, B>) => this;
+    return new Loader({ ...this.#options, shuffle: false, sampler });
   }
 
   /** One epoch of batches (a new shuffle each time when shuffle is on). */
@@ -63,10 +91,11 @@ export class DataLoader<T = unknown, B = Collated<T>> implements Iterable<B> {
     // PyTorch's iterator draws a base seed (for worker processes) from the loader's generator, or the global
     // one, at every epoch even without shuffling; drawing it too keeps every later random number in step.
     drawSeed(this.generator);
-    const n = this.dataset.length;
+    const order = this.sampler?.indices() ?? null;
+    const n = order?.length ?? this.dataset.length;
     const rows = this.tensorRows();
-    if (rows) yield* this.#tensorBatches(rows, n);
-    else yield* this.#sampleBatches(n);
+    if (rows) yield* this.#tensorBatches(rows, n, order);
+    else yield* this.#sampleBatches(n, order);
     // RandomSampler draws a second permutation when exhausted (for num_samples % n); PyTorch advances a
     // user generator by it at the end of each epoch, so we do too.
     if (this.shuffle && this.generator) randpermWith(n, { generator: this.generator }).dispose();
@@ -87,9 +116,9 @@ export class DataLoader<T = unknown, B = Collated<T>> implements Iterable<B> {
 
   // Batches of tensor rows: the epoch's rows in sampling order are one int64 tensor (per device), made once;
   // each batch is one narrow of it and one index op per tensor, with no index built in JS.
-  *#tensorBatches(rows: TensorRows, n: number): IterableIterator<B> {
+  *#tensorBatches(rows: TensorRows, n: number, order: number[] | null): IterableIterator<B> {
     // Kept: the first next() may run inside a consumer's tidy scope, which must not free the epoch's index.
-    const epoch = keep(this.#epochRows(rows.rows, n));
+    const epoch = keep(this.#epochRows(rows.rows, n, order));
     const devices = rows.tensors.map((t) => t.device);
     const byDevice = new Map<string, Tensor>([["cpu", epoch]]);
     try {
@@ -112,11 +141,14 @@ export class DataLoader<T = unknown, B = Collated<T>> implements Iterable<B> {
     }
   }
 
-  // The rows of one epoch in sampling order (int64, cpu): randperm(n) from the generator as RandomSampler draws
-  // it, or 0..n-1, mapped through the Subset rows.
-  #epochRows(rows: number[] | null, n: number): Tensor {
+  // The rows of one epoch in sampling order (int64, cpu): the sampler's indices, randperm(n) from the generator
+  // as RandomSampler draws it, or 0..n-1, mapped through the Subset rows.
+  #epochRows(rows: number[] | null, n: number, sampled: number[] | null): Tensor {
     return tidy(() => {
-      const order = this.#permutation(n);
+      const order =
+        sampled !== null
+          ? fromTypedArray(Float64Array.from(sampled), [sampled.length], { dtype: "int64" })
+          : this.#permutation(n);
       if (rows === null) return order ?? arange(n, undefined, 1, { dtype: "int64" });
       const all = rowsTensor(rows);
       return order ? all.indexSelect(0, order) : all.clone();
@@ -131,9 +163,9 @@ export class DataLoader<T = unknown, B = Collated<T>> implements Iterable<B> {
   }
 
   // Batches of samples read one by one and collated.
-  *#sampleBatches(n: number): IterableIterator<B> {
-    const perm = this.#permutation(n);
-    let order: BigInt64Array | null = null;
+  *#sampleBatches(n: number, sampled: number[] | null): IterableIterator<B> {
+    const perm = sampled === null ? this.#permutation(n) : null;
+    let order: ArrayLike<number | bigint> | null = sampled;
     if (perm) {
       try {
         order = perm.toTypedArray() as BigInt64Array;
@@ -148,7 +180,7 @@ export class DataLoader<T = unknown, B = Collated<T>> implements Iterable<B> {
     }
   }
 
-  #collateSamples(order: BigInt64Array | null, start: number, end: number): B {
+  #collateSamples(order: ArrayLike<number | bigint> | null, start: number, end: number): B {
     return tidy(() => {
       const samples: T[] = [];
       for (let k = start; k < end; k++) samples.push(this.dataset.getItem(order ? Number(order[k]) : k));
