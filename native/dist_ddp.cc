@@ -68,6 +68,34 @@ struct DdpSink : public torch::autograd::Function<DdpSink> {
   }
 };
 
+// The Reducer's constructor gained parameters over libtorch releases (the addon builds against 2.11 to 2.14):
+// the longest form this libtorch has (a template, so that `if constexpr` discards the other form).
+template <typename R = c10d::Reducer>
+std::shared_ptr<R> makeReducer(std::vector<at::Tensor> params, std::vector<std::vector<size_t>> buckets,
+                                           c10::intrusive_ptr<c10d::ProcessGroup> group, std::vector<bool> sparse,
+                                           int64_t capBytes, bool findUnused, bool asView,
+                                           std::unordered_map<size_t, std::string> names, int64_t firstCap) {
+  using Names = std::unordered_map<size_t, std::string>;
+  using Buckets = std::vector<std::vector<size_t>>;
+  using Group = c10::intrusive_ptr<c10d::ProcessGroup>;
+  using Params = std::vector<at::Tensor>;
+  using Sparse = std::vector<bool>;
+  if constexpr (std::is_constructible_v<R, Params, Buckets, Group, Sparse, int64_t, bool, bool, Names,
+                                        int64_t, bool, bool, std::vector<int64_t>>) {
+    return std::make_shared<R>(std::move(params), std::move(buckets), std::move(group), std::move(sparse), capBytes,
+                               findUnused, asView, std::move(names), firstCap,
+                               /*skip_all_reduce_unused_params=*/false, /*use_python_reducer=*/false,
+                               /*bucket_bytes_cap_list=*/std::vector<int64_t>{});
+  } else {
+    static_assert(std::is_constructible_v<R, Params, Buckets, Group, Sparse, int64_t, bool, bool, Names,
+                                          int64_t, bool, bool>,
+                  "this libtorch's c10d::Reducer constructor is not one Kiln knows (2.11 to 2.14)");
+    return std::make_shared<R>(std::move(params), std::move(buckets), std::move(group), std::move(sparse), capBytes,
+                               findUnused, asView, std::move(names), firstCap,
+                               /*skip_all_reduce_unused_params=*/false, /*use_python_reducer=*/false);
+  }
+}
+
 bool optionBool(const Napi::Object& o, const char* key, bool fallback) {
   auto v = o.Get(key);
   if (v.IsUndefined() || v.IsNull()) return fallback;
@@ -113,10 +141,7 @@ Napi::Value DistDdpCreate(const Napi::CallbackInfo& info) {
   std::vector<bool> sparse(params.size(), false);
   auto [buckets, perBucketLimits] = c10d::compute_bucket_assignment_by_size(params, limits, sparse, {});
   std::reverse(buckets.begin(), buckets.end());
-  auto reducer = std::make_shared<c10d::Reducer>(params, buckets, w.data, sparse, capBytes, findUnused, asView,
-                                                 names, firstCap, /*skip_all_reduce_unused_params=*/false,
-                                                 /*use_python_reducer=*/false,
-                                                 /*bucket_bytes_cap_list=*/std::vector<int64_t>{});
+  auto reducer = makeReducer(params, buckets, w.data, sparse, capBytes, findUnused, asView, names, firstCap);
   if (staticGraph) reducer->set_static_graph();
   int64_t id = nextDdpId++;
   ddps()[id] = Ddp{std::move(reducer), staticGraph, false};

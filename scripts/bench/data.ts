@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 
-export const FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist";
+// Debian's folder; KILN_FASHION_MNIST_DIR names another one holding the same IDX files.
+export const FASHION_MNIST_DIR = process.env.KILN_FASHION_MNIST_DIR || "/usr/share/datasets/fashion-mnist";
 const FEATURES = 784;
 
 /** Where the raw files are and what they hold. */
