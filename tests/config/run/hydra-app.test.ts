@@ -98,6 +98,27 @@ test("multirun: cartesian product in command-line order, job dirs and numbers, m
   assert.equal(result.multirun?.jobs.length, 4);
 });
 
+test("multirun: deletes reach each job's overrides.yaml as Hydra writes them (~key=null, ~key=value)", async () => {
+  const dir = outDir();
+  const seen: boolean[][] = [];
+  const { result } = await app(
+    ["-m", `hydra.sweep.dir=${dir}`, "lr=0.1,0.2", "~seed", "~model=small"],
+    (cfg) => {
+      seen.push(["seed" in cfg, "model" in cfg]);
+    },
+  );
+  assert.equal(result.exitCode, 0);
+  assert.deepEqual(seen, [
+    [false, false],
+    [false, false],
+  ]);
+  assert.deepEqual(parse(readFileSync(join(dir, "1", ".hydra", "overrides.yaml"), "utf8")), [
+    "lr=0.2",
+    "~seed=null",
+    "~model=small",
+  ]);
+});
+
 test("multirun: a failing job is reported and the others still run; --fail-fast stops", async () => {
   const fail = (cfg: DictConfig) => {
     if (String(cfg.lr) === "0.2") throw new Error("lr too high");
