@@ -20,6 +20,7 @@ export * from "./overrides/index.js";
 export { type AppOptions, HydraApp, type MultirunResult } from "./run/app.js";
 export { type HydraArgs, parseHydraArgs } from "./run/argv.js";
 export { BasicLauncher, BasicSweeper } from "./run/basic-sweeper.js";
+export { HydraCallback, HydraCallbacks, LogJobReturnCallback } from "./run/callbacks.js";
 export { completeLine } from "./run/completion.js";
 export { type HydraAppOptions, type HydraAppResult, runHydraApp } from "./run/hydra-app.js";
 export { showInfo } from "./run/info.js";
