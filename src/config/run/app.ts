@@ -3,7 +3,7 @@
  * runs a task once (RUN) or as a sweep (MULTIRUN) through the configured sweeper and launcher.
  */
 import { type ComposedNodes, composeNodes } from "../compose/compose.js";
-import type { RunMode } from "../compose/config-loader.js";
+import { loadRepository, type RunMode } from "../compose/config-loader.js";
 import type { ConfigRepository } from "../compose/repository.js";
 import type { ListNode, ValueNode } from "../omegaconf/index.js";
 import { select } from "../omegaconf/index.js";
@@ -61,6 +61,16 @@ export class HydraApp {
     this.lastRepo = composed.repo;
     if (o.withLogConfiguration) configureHydraLogging(composed.cfg);
     return composed;
+  }
+
+  /** The config groups and options a composition with `overrides` would see, without composing. */
+  repository(overrides: string[]): ConfigRepository {
+    return loadRepository({
+      configDir: this.opts.configDir,
+      extraConfigDir: this.opts.extraConfigDir,
+      configName: this.opts.configName,
+      overrides,
+    });
   }
 
   /** `hydra.mode` as the config sets it (null when unset or when composition fails). */

@@ -240,7 +240,7 @@ test("errors print the real cause first and exit nonzero", async () => {
   assert.match(flag.stderr, /invalid choice: 'nope'/);
 });
 
-test("shell completion: groups, options and config keys", async () => {
+test("shell completion through -sc query=bash: COMP_LINE without the program, Hydra's candidates", async () => {
   const q = async (line: string) => {
     process.env.COMP_LINE = line;
     delete process.env.COMP_POINT;
@@ -248,13 +248,16 @@ test("shell completion: groups, options and config keys", async () => {
     delete process.env.COMP_LINE;
     return r.stdout.trim().split(" ");
   };
-  assert.deepEqual(await q("train mod"), ["model="]);
+  // `model` is both a group and a key of the composed config, as Hydra offers it.
+  assert.deepEqual(await q("train mod"), ["model.", "model="]);
   assert.deepEqual(await q("train model="), ["model=large", "model=small"]);
   assert.deepEqual(await q("train +experiment=f"), ["+experiment=fast"]);
   assert.deepEqual(await q("train model.h"), ["model.hidden="]);
+  assert.deepEqual(await q("train model.hidden="), ["model.hidden=8"]);
   assert.ok((await q("train hydra/job_l")).includes("hydra/job_logging="));
+  // An app without subcommands registers its own name.
   const install = await app(["--shell-completion", "install=bash"]);
-  assert.match(install.stdout, /complete -o nospace -o default -F \S+ train/);
+  assert.match(install.stdout, /complete -o default -F _train_bash_completion train/);
 });
 
 test("compose(): no run needed, and the hydra: resolver works", () => {
