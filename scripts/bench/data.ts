@@ -68,7 +68,8 @@ function idxOverrides(dataset: DatasetName, rawDir: string, dataDir: string, fil
   ];
 }
 
-function idxSource(dataset: DatasetName, dataDir: string): BenchSource | null {
+/** The IDX files of `dataset` as a source (Debian's folder or `<dataDir>/<Folder>/raw`), or null when incomplete. */
+export function idxSource(dataset: DatasetName, dataDir: string): BenchSource | null {
   const rawDir = defaultRawDir(dataset, dataDir);
   const { files, missing } = locateIdxFiles(dataset, rawDir);
   if (missing.length > 0) return null;
