@@ -100,7 +100,9 @@ export class HydraApp {
     return ret;
   }
 
-  private readonly warn = (message: string): void => (this.opts.warn ?? (() => {}))(message);
+  /** Where a callback's failure is reported (Hydra: warnings.warn): `opts.warn`, else a process UserWarning. */
+  private readonly warn = (message: string): void =>
+    this.opts.warn ? this.opts.warn(message) : process.emitWarning(message, "UserWarning");
 
   /** The context handed to sweepers and launchers. */
   context(callbacks: HydraCallbacks = HydraCallbacks.none()): HydraContext {
