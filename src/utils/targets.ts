@@ -25,6 +25,7 @@ const CLASS: RegisterOptions = { kind: "class" };
 
 const optim = () => import("../torch/optim/index.js") as Promise<Record<string, unknown>>;
 const schedulers = () => import("../torch/optim/lr_scheduler/index.js") as Promise<Record<string, unknown>>;
+const transforms = () => import("../torch/transforms/index.js") as Promise<Record<string, unknown>>;
 const loggers = () => import("../lightning/loggers/index.js") as Promise<Record<string, unknown>>;
 
 /** Every Kiln target of the template: name → [loader, calling convention]. */
@@ -83,6 +84,14 @@ export const TARGET_TABLE: Readonly<Record<string, [Loader, RegisterOptions]>> =
     pick(() => import("../data/mnist-datamodule.js"), "MNISTDataModule"),
     CLASS,
   ],
+  // torchvision's positional parameters, so that `_args_` and keyword spellings both work
+  [KILN_TARGETS.Compose]: [pick(transforms, "Compose"), { kind: "class", positional: ["transforms"] }],
+  [KILN_TARGETS.RandomCrop]: [pick(transforms, "RandomCrop"), { kind: "class", positional: ["size"] }],
+  [KILN_TARGETS.RandomHorizontalFlip]: [pick(transforms, "RandomHorizontalFlip"), CLASS],
+  [KILN_TARGETS.RandomVerticalFlip]: [pick(transforms, "RandomVerticalFlip"), CLASS],
+  [KILN_TARGETS.ToImage]: [pick(transforms, "ToImage"), { kind: "class", options: false }],
+  [KILN_TARGETS.ToDtype]: [pick(transforms, "ToDtype"), { kind: "class", positional: ["dtype"] }],
+  [KILN_TARGETS.Normalize]: [pick(transforms, "Normalize"), { kind: "class", positional: ["mean", "std"] }],
 };
 
 let registered = false;

@@ -35,6 +35,13 @@ export const KILN_TARGETS = {
   MNISTLitModule: "kiln.models.MNISTLitModule",
   SimpleDenseNet: "kiln.models.components.SimpleDenseNet",
   MNISTDataModule: "kiln.data.MNISTDataModule",
+  Compose: "kiln.transforms.Compose",
+  RandomCrop: "kiln.transforms.RandomCrop",
+  RandomHorizontalFlip: "kiln.transforms.RandomHorizontalFlip",
+  RandomVerticalFlip: "kiln.transforms.RandomVerticalFlip",
+  ToImage: "kiln.transforms.ToImage",
+  ToDtype: "kiln.transforms.ToDtype",
+  Normalize: "kiln.transforms.Normalize",
 } as const;
 
 const K = KILN_TARGETS;
@@ -77,7 +84,25 @@ export const TEMPLATE_ALIASES: Readonly<Record<string, string>> = Object.freeze(
   "src.models.components.simple_dense_net.SimpleDenseNet": K.SimpleDenseNet,
   // configs/data/mnist.yaml
   "src.data.mnist_datamodule.MNISTDataModule": K.MNISTDataModule,
+  // torchvision.transforms.v2 (a dataset's `transform` from a config list)
+  ...pythonNames(["torchvision.transforms.v2", "torchvision.transforms"], {
+    Compose: K.Compose,
+    RandomCrop: K.RandomCrop,
+    RandomHorizontalFlip: K.RandomHorizontalFlip,
+    RandomVerticalFlip: K.RandomVerticalFlip,
+    Normalize: K.Normalize,
+  }),
+  "torchvision.transforms.v2.ToImage": K.ToImage,
+  "torchvision.transforms.v2.ToDtype": K.ToDtype,
 });
+
+/** `{ "<module>.<Name>": target }` for each module spelling of each name. */
+function pythonNames(modules: readonly string[], names: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const module of modules)
+    for (const [name, target] of Object.entries(names)) out[`${module}.${name}`] = target;
+  return out;
+}
 
 /** Declare every alias of TEMPLATE_ALIASES (idempotent; the Kiln targets may be registered later). */
 export function registerTemplateAliases(): void {
