@@ -1,9 +1,12 @@
 // Process-wide settings and queries: seeds, thread pools, CUDA, and the memory counters tests rely on.
 import { native } from "./native.js";
+import { currentThreadGenerator } from "./transit.js";
 
-/** Seeds the CPU generator and every CUDA device's. */
+/** Seeds the CPU generator and every CUDA device's (in a DataLoader worker: that thread's own generator). */
 export function manualSeed(seed: number): void {
-  native().manualSeed(seed);
+  const own = currentThreadGenerator();
+  if (own !== null) own.manualSeed(seed);
+  else native().manualSeed(seed);
 }
 
 /** Intra-op thread count (parallelism inside one op). */
