@@ -29,7 +29,7 @@ export function setNumInteropThreads(n: number): void {
   native().setNumInteropThreads(n);
 }
 
-/** Live native tensors and the bytes of their storages (a storage shared by views counts once per handle). */
+/** Live native tensors and the bytes of their storages (each storage counted with the handle that first held it, not again for its views). */
 export function memoryStats(): { liveTensors: number; nativeBytes: number } {
   return native().stats();
 }
