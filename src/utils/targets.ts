@@ -25,6 +25,7 @@ const CLASS: RegisterOptions = { kind: "class" };
 
 const optim = () => import("../torch/optim/index.js") as Promise<Record<string, unknown>>;
 const schedulers = () => import("../torch/optim/lr_scheduler/index.js") as Promise<Record<string, unknown>>;
+const callbacks = () => import("../lightning/callbacks/index.js") as Promise<Record<string, unknown>>;
 const transforms = () => import("../torch/transforms/index.js") as Promise<Record<string, unknown>>;
 const loggers = () => import("../lightning/loggers/index.js") as Promise<Record<string, unknown>>;
 
@@ -60,6 +61,8 @@ export const TARGET_TABLE: Readonly<Record<string, [Loader, RegisterOptions]>> =
     CLASS,
   ],
   [KILN_TARGETS.Timer]: [pick(() => import("../lightning/callbacks/timer.js"), "Timer"), CLASS],
+  [KILN_TARGETS.DeviceStatsMonitor]: [pick(callbacks, "DeviceStatsMonitor"), CLASS],
+  [KILN_TARGETS.GradientAccumulationScheduler]: [pick(callbacks, "GradientAccumulationScheduler"), CLASS],
   [KILN_TARGETS.CSVLogger]: [pick(loggers, "CSVLogger"), CLASS],
   [KILN_TARGETS.TensorBoardLogger]: [pick(loggers, "TensorBoardLogger"), CLASS],
   [KILN_TARGETS.MLFlowLogger]: [pick(loggers, "MLFlowLogger"), CLASS],

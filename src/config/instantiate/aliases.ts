@@ -16,6 +16,8 @@ export const KILN_TARGETS = {
   TQDMProgressBar: "kiln.callbacks.TQDMProgressBar",
   LearningRateMonitor: "kiln.callbacks.LearningRateMonitor",
   Timer: "kiln.callbacks.Timer",
+  DeviceStatsMonitor: "kiln.callbacks.DeviceStatsMonitor",
+  GradientAccumulationScheduler: "kiln.callbacks.GradientAccumulationScheduler",
   Trainer: "kiln.Trainer",
   CSVLogger: "kiln.loggers.CSVLogger",
   TensorBoardLogger: "kiln.loggers.TensorBoardLogger",
@@ -57,6 +59,11 @@ export const TEMPLATE_ALIASES: Readonly<Record<string, string>> = Object.freeze(
   "lightning.pytorch.callbacks.TQDMProgressBar": K.TQDMProgressBar,
   "lightning.pytorch.callbacks.LearningRateMonitor": K.LearningRateMonitor,
   "lightning.pytorch.callbacks.Timer": K.Timer,
+  // Lightning's toolbox callbacks (issue 16), under both of Lightning's package names
+  ...pythonNames(["lightning.pytorch.callbacks", "pytorch_lightning.callbacks"], {
+    DeviceStatsMonitor: K.DeviceStatsMonitor,
+    GradientAccumulationScheduler: K.GradientAccumulationScheduler,
+  }),
   // configs/trainer/*.yaml
   "lightning.pytorch.trainer.Trainer": K.Trainer,
   "lightning.pytorch.Trainer": K.Trainer,

@@ -1,6 +1,11 @@
 /** Lightning's built-in callbacks (one module each) and the Callback base class. */
 export { Callback, type Checkpoint, type HookResult, type Stage } from "./callback.js";
+export { DeviceStatsMonitor, type DeviceStatsMonitorOptions } from "./device-stats-monitor.js";
 export { EarlyStopping, type EarlyStoppingOptions, EarlyStoppingReason } from "./early-stopping.js";
+export {
+  GradientAccumulationScheduler,
+  type GradientAccumulationSchedulerOptions,
+} from "./gradient-accumulation-scheduler.js";
 export { LearningRateMonitor, type LearningRateMonitorOptions } from "./lr-monitor.js";
 export { setInfoSink } from "./messages.js";
 export { ModelCheckpoint, type ModelCheckpointOptions } from "./model-checkpoint.js";
@@ -12,6 +17,7 @@ export {
   RichModelSummary,
 } from "./model-summary.js";
 export { MisconfigurationError } from "./options.js";
+export { BasePredictionWriter, type WriteInterval } from "./prediction-writer.js";
 export {
   type BarStream,
   ProgressBarBase,
