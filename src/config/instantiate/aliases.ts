@@ -18,6 +18,7 @@ export const KILN_TARGETS = {
   Timer: "kiln.callbacks.Timer",
   DeviceStatsMonitor: "kiln.callbacks.DeviceStatsMonitor",
   GradientAccumulationScheduler: "kiln.callbacks.GradientAccumulationScheduler",
+  LearningRateFinder: "kiln.callbacks.LearningRateFinder",
   Trainer: "kiln.Trainer",
   CSVLogger: "kiln.loggers.CSVLogger",
   TensorBoardLogger: "kiln.loggers.TensorBoardLogger",
@@ -63,6 +64,7 @@ export const TEMPLATE_ALIASES: Readonly<Record<string, string>> = Object.freeze(
   ...pythonNames(["lightning.pytorch.callbacks", "pytorch_lightning.callbacks"], {
     DeviceStatsMonitor: K.DeviceStatsMonitor,
     GradientAccumulationScheduler: K.GradientAccumulationScheduler,
+    LearningRateFinder: K.LearningRateFinder,
   }),
   // configs/trainer/*.yaml
   "lightning.pytorch.trainer.Trainer": K.Trainer,

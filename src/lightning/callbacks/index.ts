@@ -6,6 +6,7 @@ export {
   GradientAccumulationScheduler,
   type GradientAccumulationSchedulerOptions,
 } from "./gradient-accumulation-scheduler.js";
+export { LearningRateFinder, type LearningRateFinderOptions } from "./lr-finder.js";
 export { LearningRateMonitor, type LearningRateMonitorOptions } from "./lr-monitor.js";
 export { setInfoSink } from "./messages.js";
 export { ModelCheckpoint, type ModelCheckpointOptions } from "./model-checkpoint.js";
