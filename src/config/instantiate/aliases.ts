@@ -19,6 +19,7 @@ export const KILN_TARGETS = {
   DeviceStatsMonitor: "kiln.callbacks.DeviceStatsMonitor",
   GradientAccumulationScheduler: "kiln.callbacks.GradientAccumulationScheduler",
   LearningRateFinder: "kiln.callbacks.LearningRateFinder",
+  BackboneFinetuning: "kiln.callbacks.BackboneFinetuning",
   Trainer: "kiln.Trainer",
   CSVLogger: "kiln.loggers.CSVLogger",
   TensorBoardLogger: "kiln.loggers.TensorBoardLogger",
@@ -65,6 +66,7 @@ export const TEMPLATE_ALIASES: Readonly<Record<string, string>> = Object.freeze(
     DeviceStatsMonitor: K.DeviceStatsMonitor,
     GradientAccumulationScheduler: K.GradientAccumulationScheduler,
     LearningRateFinder: K.LearningRateFinder,
+    BackboneFinetuning: K.BackboneFinetuning,
   }),
   // configs/trainer/*.yaml
   "lightning.pytorch.trainer.Trainer": K.Trainer,

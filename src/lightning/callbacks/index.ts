@@ -3,6 +3,12 @@ export { Callback, type Checkpoint, type HookResult, type Stage } from "./callba
 export { DeviceStatsMonitor, type DeviceStatsMonitorOptions } from "./device-stats-monitor.js";
 export { EarlyStopping, type EarlyStoppingOptions, EarlyStoppingReason } from "./early-stopping.js";
 export {
+  BackboneFinetuning,
+  type BackboneFinetuningOptions,
+  BaseFinetuning,
+  type Modules,
+} from "./finetuning.js";
+export {
   GradientAccumulationScheduler,
   type GradientAccumulationSchedulerOptions,
 } from "./gradient-accumulation-scheduler.js";
