@@ -20,6 +20,7 @@ export const KILN_TARGETS = {
   GradientAccumulationScheduler: "kiln.callbacks.GradientAccumulationScheduler",
   LearningRateFinder: "kiln.callbacks.LearningRateFinder",
   BackboneFinetuning: "kiln.callbacks.BackboneFinetuning",
+  StochasticWeightAveraging: "kiln.callbacks.StochasticWeightAveraging",
   Trainer: "kiln.Trainer",
   CSVLogger: "kiln.loggers.CSVLogger",
   TensorBoardLogger: "kiln.loggers.TensorBoardLogger",
@@ -67,6 +68,7 @@ export const TEMPLATE_ALIASES: Readonly<Record<string, string>> = Object.freeze(
     GradientAccumulationScheduler: K.GradientAccumulationScheduler,
     LearningRateFinder: K.LearningRateFinder,
     BackboneFinetuning: K.BackboneFinetuning,
+    StochasticWeightAveraging: K.StochasticWeightAveraging,
   }),
   // configs/trainer/*.yaml
   "lightning.pytorch.trainer.Trainer": K.Trainer,

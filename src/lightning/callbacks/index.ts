@@ -32,5 +32,10 @@ export {
   RichProgressBar,
   TQDMProgressBar,
 } from "./progress-bar.js";
+export {
+  StochasticWeightAveraging,
+  type StochasticWeightAveragingOptions,
+  updateBatchNorm,
+} from "./stochastic-weight-averaging.js";
 export { type SummaryData, summarizeModel } from "./summary-data.js";
 export { Timer, type TimerOptions } from "./timer.js";
