@@ -66,6 +66,7 @@ export const TARGET_TABLE: Readonly<Record<string, [Loader, RegisterOptions]>> =
   [KILN_TARGETS.LearningRateFinder]: [pick(callbacks, "LearningRateFinder"), CLASS],
   [KILN_TARGETS.BackboneFinetuning]: [pick(callbacks, "BackboneFinetuning"), CLASS],
   [KILN_TARGETS.StochasticWeightAveraging]: [pick(callbacks, "StochasticWeightAveraging"), CLASS],
+  [KILN_TARGETS.BatchSizeFinder]: [pick(callbacks, "BatchSizeFinder"), CLASS],
   [KILN_TARGETS.CSVLogger]: [pick(loggers, "CSVLogger"), CLASS],
   [KILN_TARGETS.TensorBoardLogger]: [pick(loggers, "TensorBoardLogger"), CLASS],
   [KILN_TARGETS.MLFlowLogger]: [pick(loggers, "MLFlowLogger"), CLASS],

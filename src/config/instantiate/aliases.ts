@@ -21,6 +21,7 @@ export const KILN_TARGETS = {
   LearningRateFinder: "kiln.callbacks.LearningRateFinder",
   BackboneFinetuning: "kiln.callbacks.BackboneFinetuning",
   StochasticWeightAveraging: "kiln.callbacks.StochasticWeightAveraging",
+  BatchSizeFinder: "kiln.callbacks.BatchSizeFinder",
   Trainer: "kiln.Trainer",
   CSVLogger: "kiln.loggers.CSVLogger",
   TensorBoardLogger: "kiln.loggers.TensorBoardLogger",
@@ -69,6 +70,7 @@ export const TEMPLATE_ALIASES: Readonly<Record<string, string>> = Object.freeze(
     LearningRateFinder: K.LearningRateFinder,
     BackboneFinetuning: K.BackboneFinetuning,
     StochasticWeightAveraging: K.StochasticWeightAveraging,
+    BatchSizeFinder: K.BatchSizeFinder,
   }),
   // configs/trainer/*.yaml
   "lightning.pytorch.trainer.Trainer": K.Trainer,

@@ -1,4 +1,5 @@
 /** Lightning's built-in callbacks (one module each) and the Callback base class. */
+export { BatchSizeFinder, type BatchSizeFinderOptions } from "./batch-size-finder.js";
 export { Callback, type Checkpoint, type HookResult, type Stage } from "./callback.js";
 export { DeviceStatsMonitor, type DeviceStatsMonitorOptions } from "./device-stats-monitor.js";
 export { EarlyStopping, type EarlyStoppingOptions, EarlyStoppingReason } from "./early-stopping.js";
