@@ -4,8 +4,8 @@
  * `hydra.sweep.dir/hydra.sweep.subdir`. Unlike Hydra, a failed job does not end the sweep unless
  * `hydra.sweeper.fail_fast=true`; every job is reported in a summary at the end.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { makeDirs, writeFileAtomic } from "../../common/files.js";
 import { jobOverrideStrings } from "../compose/override-adapter.js";
 import { type DictNode, select, toYaml, update } from "../omegaconf/index.js";
 import { getLogger } from "./logger.js";
@@ -44,7 +44,7 @@ export class BasicLauncher implements Launcher {
   async launch(jobOverrides: string[][], initialJobIdx: number): Promise<JobReturn[]> {
     const config = this.config as DictNode;
     const context = this.context as HydraContext;
-    mkdirSync(String(select(config, "hydra.sweep.dir")), { recursive: true });
+    makeDirs(String(select(config, "hydra.sweep.dir")), "hydra.sweep.dir");
     log.info(`Launching ${jobOverrides.length} jobs locally`);
     const runs: JobReturn[] = [];
     for (let i = 0; i < jobOverrides.length; i++) {
@@ -109,8 +109,7 @@ export class BasicSweeper implements Sweeper {
     const config = this.config as DictNode;
     const jobs = this.splitArguments(taskOverrides);
     const sweepDir = String(select(config, "hydra.sweep.dir"));
-    mkdirSync(sweepDir, { recursive: true });
-    writeFileSync(join(sweepDir, "multirun.yaml"), toYaml(config));
+    writeFileAtomic(join(sweepDir, "multirun.yaml"), toYaml(config), { place: "hydra.sweep.dir" });
     // Compose every job first, as Hydra does, so a bad combination fails before anything runs.
     for (const overrides of jobs) (this.context as HydraContext).loadSweepConfig(config, overrides);
     const size = this.maxBatchSize && this.maxBatchSize > 0 ? this.maxBatchSize : Math.max(jobs.length, 1);

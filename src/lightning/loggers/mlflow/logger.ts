@@ -5,6 +5,8 @@
  */
 import { rmSync } from "node:fs";
 import { join } from "node:path";
+import { FileSystemError } from "../../../common/files.js";
+import { optionPlace } from "../../../common/origins.js";
 import { pyStr } from "../../../common/pyvalue.js";
 import { type CheckpointCallbackView, type FinalizeStatus, type Hyperparameters, Logger } from "../logger.js";
 import { convertParams, flattenDict, pyStrOf } from "../params.js";
@@ -119,7 +121,12 @@ export class MLFlowLogger extends Logger {
     const flushIntervalMs = o.synchronous ? 0 : (o.flush_interval_ms ?? 2000);
     const timing = { flushIntervalMs, batchSize: o.synchronous ? 1 : (o.sender?.batchSize ?? 1000) };
     if (this.target.kind === "file") {
-      this.backend = new FileBackend(this.target.root, spec, timing);
+      try {
+        this.backend = new FileBackend(this.target.root, spec, timing);
+      } catch (err) {
+        // The store's folder cannot be made (a file in the way, read-only): name the setting that chose it.
+        throw err instanceof FileSystemError ? err.withPlace(optionPlace(this, "tracking_uri")) : err;
+      }
     } else {
       this.backend = new RestBackend(this.target.baseUrl, spec, o.save_dir ?? "./mlruns", this.warn, {
         // Few retries per request: the background sender retries an unreachable server on its own schedule.

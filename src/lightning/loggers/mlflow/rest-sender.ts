@@ -5,9 +5,9 @@
  * retried with backoff until the server is back, and once more at finalize; what still could not be sent is
  * reported. Requests the server rejects (4xx) are not retried: they are reported as rejected.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { basename, join, relative, sep } from "node:path";
-import { writeFileAtomic } from "../files.js";
+import { writeFileAtomic } from "../../../common/files.js";
 import {
   decodeJsonMetricValue,
   type KeyValue,
@@ -216,7 +216,6 @@ export class RestSender {
     const header = { kiln_mlflow_spool: 1, run_id: this.run?.runId ?? null, written_at: Date.now() };
     const lines = [header, ...this.ops.map(opToJson)].map((x) => JSON.stringify(x));
     try {
-      mkdirSync(this.spoolDir, { recursive: true });
       writeFileAtomic(this.spoolPath, `${lines.join("\n")}\n`);
     } catch (err) {
       this.warn(`could not write the MLflow spool ${this.spoolPath}: ${(err as Error).message}`);
