@@ -11,6 +11,7 @@ import { Command } from "commander";
 import { packageRoot } from "./common/package-root.js";
 import { type DictConfig, runHydraApp } from "./config/index.js";
 import { isNativeLoaded, native } from "./torch/native.js";
+import { checkThreadVariables } from "./torch/thread-limits.js";
 import { setupProjectRoot } from "./utils/project-root.js";
 import { registerKilnTargets } from "./utils/targets.js";
 
@@ -24,6 +25,8 @@ export async function runTask(task: "train" | "eval", hydraArgs: string[]): Prom
   const result = await runHydraApp(
     hydraArgs,
     async (cfg: DictConfig) => {
+      // Before anything loads libtorch: a bad count would crash libgomp in a native thread, unexplained.
+      checkThreadVariables();
       if (task === "train") return (await import("./train.js")).trainMain(cfg);
       return (await import("./eval.js")).evalMain(cfg);
     },

@@ -1,5 +1,6 @@
 // Process-wide settings and queries: seeds, thread pools, CUDA, and the memory counters tests rely on.
 import { native } from "./native.js";
+import { checkThreadCount } from "./thread-limits.js";
 
 /** Seeds the CPU generator and every CUDA device's. */
 export function manualSeed(seed: number): void {
@@ -11,9 +12,9 @@ export function getNumThreads(): number {
   return native().getNumThreads();
 }
 
-/** Sets the intra-op thread count. */
+/** Sets the intra-op thread count (1 to what the machine can run: thread-limits.ts). */
 export function setNumThreads(n: number): void {
-  native().setNumThreads(n);
+  native().setNumThreads(checkThreadCount(n, "torch.setNumThreads()"));
 }
 
 /** Inter-op thread count. */
@@ -23,7 +24,7 @@ export function getNumInteropThreads(): number {
 
 /** Sets the inter-op thread count: once, before any parallel work (libtorch refuses later calls). */
 export function setNumInteropThreads(n: number): void {
-  native().setNumInteropThreads(n);
+  native().setNumInteropThreads(checkThreadCount(n, "torch.setNumInteropThreads()"));
 }
 
 /** Live native tensors and the bytes of their storages (a storage shared by views counts once per handle). */
