@@ -6,6 +6,7 @@
  */
 import { join } from "node:path";
 import { makeDirs, writeFileAtomic } from "../../common/files.js";
+import { SystemExit } from "../../common/system-exit.js";
 import { jobOverrideStrings } from "../compose/override-adapter.js";
 import { type DictNode, select, toYaml, update } from "../omegaconf/index.js";
 import { getLogger } from "./logger.js";
@@ -63,6 +64,9 @@ export class BasicLauncher implements Launcher {
         jobSubdirKey: "hydra.sweep.subdir",
       });
       runs.push(ret);
+      // A job stopped on purpose (SIGTERM, Ctrl-C: a SystemExit) ends the sweep, as in Python, where the
+      // exception leaves the sweeper's loop.
+      if (ret.error instanceof SystemExit) break;
       if (ret.status === "FAILED") {
         log.error(`Job #${idx} failed: ${errorLine(ret.error)}`);
         if (this.failFast) break;
@@ -120,6 +124,7 @@ export class BasicSweeper implements Sweeper {
       const results = await (this.launcher as Launcher).launch(batch, idx);
       returns.push(results);
       idx += batch.length;
+      if (results.some((r) => r.error instanceof SystemExit)) break;
       if (this.failFast && results.some((r) => r.status === "FAILED")) break;
     }
     return returns;
