@@ -69,9 +69,15 @@ function uid(): string {
 }
 
 /** The words for a system error code: what it means here, and how to fix it. */
-function explain(code: string | undefined, path: string, place: string | undefined): [string, string] {
+function explain(
+  code: string | undefined,
+  path: string,
+  place: string | undefined,
+  action: FileAction,
+): [string, string] {
   const elsewhere = place ? `set ${place} to` : "use";
   const existing = nearestExisting(path);
+  if (action === "read") return explainRead(code, path, place);
   switch (code) {
     case "EROFS":
       return ["the file system is read-only (EROFS)", `${elsewhere} a folder on a writable disk`];
@@ -114,6 +120,33 @@ function explain(code: string | undefined, path: string, place: string | undefin
   }
 }
 
+/** The words for a failure to read `path`. */
+function explainRead(code: string | undefined, path: string, place: string | undefined): [string, string] {
+  const other = place ? `, or set ${place} to another folder` : "";
+  switch (code) {
+    case "EACCES":
+    case "EPERM":
+      return [
+        `permission denied (${code}): this user${uid()} may not read it`,
+        `give this user read access (chmod a+rX on the folder and its files)${other}`,
+      ];
+    case "ENOTDIR": {
+      const existing = nearestExisting(path);
+      const blocker = existing !== null && !existing.isDir ? `'${existing.path}'` : "a part of the path";
+      return [
+        `${blocker} is a file, not a folder (ENOTDIR)`,
+        place ? `set ${place} to a folder` : "point at a folder",
+      ];
+    }
+    case "EISDIR":
+      return ["it is a folder, not a file (EISDIR)", `point at the file${other}`];
+    case "ENOENT":
+      return ["it does not exist (ENOENT)", `check the path${other}`];
+    default:
+      return [code ?? "an unexpected error", `check the path${other}`];
+  }
+}
+
 /** A FileSystemError for `err` raised while doing `action` to `path`; `place` is the config key behind it. */
 export function describeIoError(
   err: unknown,
@@ -122,7 +155,7 @@ export function describeIoError(
   place?: string,
 ): FileSystemError {
   const code = errorCode(err);
-  const [what, fix] = explain(code, path, place);
+  const [what, fix] = explain(code, path, place, action);
   const chosen = place ? ` (the place comes from ${place})` : "";
   const detail = code === undefined && err instanceof Error ? `: ${err.message}` : "";
   return new FileSystemError(
