@@ -111,8 +111,9 @@ function callError(walk: Walk, name: string, fullKey: string, err: unknown): Err
   // An unknown option, or an option with a bad value, points at its own line (or override); other errors at
   // the `_target_` line.
   if (err instanceof OptionValueError) {
+    // An option that was itself instantiated (`model.net`) is blamed on its `_target_` line or override first.
     const key = joinKey(fullKey, err.option);
-    const site = siteOf(walk, key, key, joinKey(fullKey, "_target_"));
+    const site = siteOf(walk, key, joinKey(key, "_target_"), key, joinKey(fullKey, "_target_"));
     return instantiationError(`Error in call to target '${name}':`, site, err);
   }
   const badKey = err instanceof OptionsError ? err.badKeys[0] : undefined;
