@@ -14,7 +14,7 @@
 import { EnvironmentVariableError } from "../../common/env-error.js";
 import { recordConfigOrigin } from "../../common/origins.js";
 import { MISSING } from "../omegaconf/index.js";
-import { callTarget, isPlainObject, makePartial } from "./call.js";
+import { callTarget, isPlainObject, makePartial, recordInstantiated } from "./call.js";
 import { OptionsError, OptionValueError } from "./check-options.js";
 import { type ErrorSite, InstantiationError, instantiationError } from "./errors.js";
 import { isModuleTarget, loadedModuleTarget, resolveModuleTarget } from "./module-targets.js";
@@ -168,13 +168,15 @@ function instantiateTarget(
     kwargs[key] = convertContainer(value, convert);
   }
   if (partial) return makePartial(target, args, kwargs, (err) => callError(walk, name, fullKey, err));
+  let result: unknown;
   try {
-    const made = callTarget(target, args, kwargs);
-    recordConfigOrigin(made, fullKey);
-    return made;
+    result = callTarget(target, args, kwargs);
   } catch (err) {
     throw callError(walk, name, fullKey, err);
   }
+  recordInstantiated(result, name, args, kwargs);
+  recordConfigOrigin(result, fullKey);
+  return result;
 }
 
 function instantiateNode(

@@ -62,6 +62,7 @@ export class BasicLauncher implements Launcher {
         task: this.task as TaskFunction,
         jobDirKey: "hydra.sweep.dir",
         jobSubdirKey: "hydra.sweep.subdir",
+        callbacks: context.callbacks,
       });
       runs.push(ret);
       // A job stopped on purpose (SIGTERM, Ctrl-C: a SystemExit) ends the sweep, as in Python, where the

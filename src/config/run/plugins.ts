@@ -4,6 +4,7 @@
  * sweeper and a parallel launcher by implementing these interfaces and registering them by name.
  */
 import type { DictNode } from "../omegaconf/index.js";
+import type { HydraCallbacks } from "./callbacks.js";
 import type { JobReturn, TaskFunction } from "./run-job.js";
 
 /** What plug-ins may use of the running app. */
@@ -14,6 +15,8 @@ export interface HydraContext {
   groupOptions(group: string): string[];
   /** True when `name` is a config group. */
   groupExists(name: string): boolean;
+  /** `hydra.callbacks` of the multirun: a launcher hands them to each job it runs (runJob's `callbacks`). */
+  callbacks: HydraCallbacks;
 }
 
 /** Runs batches of jobs. */
