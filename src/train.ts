@@ -17,7 +17,7 @@ import { logHyperparameters } from "./utils/log-hyperparameters.js";
 import { getMetricValue } from "./utils/metric-value.js";
 import { setupProjectRoot } from "./utils/project-root.js";
 import { RankedLogger } from "./utils/ranked-logger.js";
-import { seedEverything } from "./utils/seed.js";
+import { configSeed, seedEverything } from "./utils/seed.js";
 import { registerKilnTargets } from "./utils/targets.js";
 import { type TaskObjects, type TaskResult, taskWrapper } from "./utils/task-wrapper.js";
 
@@ -90,8 +90,8 @@ export function tagRuns(loggers: readonly Logger[], tags: unknown): void {
 
 /** Trains (and tests) per `cfg`; returns the merged train+test metrics and the objects it built. */
 export const train: (cfg: DictConfig) => Promise<TaskResult> = taskWrapper(async (cfg, objects) => {
-  const seed = cfgGet(cfg, "seed");
-  if (truthy(seed)) await seedEverything(Number(seed));
+  const seed = configSeed(cfg);
+  if (seed !== null) await seedEverything(seed);
   await shareRunDirWithRanks();
   const { datamodule, model, trainer } = await instantiateRun(cfg, objects, true);
 

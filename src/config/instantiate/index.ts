@@ -6,7 +6,7 @@ import { registerTemplateAliases } from "./aliases.js";
 
 export { KILN_TARGETS, registerTemplateAliases, TEMPLATE_ALIASES } from "./aliases.js";
 export { describeInstantiated, isPartialTarget, type PartialTarget } from "./call.js";
-export { checkOptions, OptionsError } from "./check-options.js";
+export { checkOptions, OptionsError, OptionValueError } from "./check-options.js";
 export { InstantiationError } from "./errors.js";
 export {
   type ConvertMode,

@@ -6,8 +6,9 @@
 
 import { dirname } from "node:path";
 import { type ScalarTag, stringify } from "yaml";
+import { writeFileAtomic } from "../../common/files.js";
 import { formatPyFloat, PyFloat } from "../../common/pyvalue.js";
-import { isDir, writeFileAtomic } from "./files.js";
+import { isDir } from "./files.js";
 import { isMapping } from "./params.js";
 
 /** PyYAML's represent_float: `.nan`, `.inf`, repr in lower case with `.0` before a bare exponent. */

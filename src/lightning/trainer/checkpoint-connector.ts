@@ -1,7 +1,8 @@
 // Checkpoints: Lightning's content and key order (see fixtures/lightning/tiny.ckpt.txt), written with Kiln's
 // torch.save (atomic, readable by Python's torch.load(weights_only=True)), and restoring them for resume.
-import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { makeDirs } from "../../common/files.js";
 import { getRngState, setRngState } from "../../torch/generator.js";
 import { load, save } from "../../torch/serialization/index.js";
 import { markOrderedDict } from "../../torch/serialization/types.js";
@@ -140,8 +141,8 @@ export function resumeCheckpointRuns(trainer: Trainer, ckptPath: string): void {
 
 /** Writes `checkpoint` to `filepath` atomically (creating the folder) and frees its tensor aliases. */
 export function writeCheckpoint(checkpoint: Checkpoint, filepath: string): void {
-  mkdirSync(dirname(resolve(filepath)), { recursive: true });
   try {
+    makeDirs(dirname(resolve(filepath)));
     save(checkpoint, filepath);
   } finally {
     disposeTensors(checkpoint.state_dict);
