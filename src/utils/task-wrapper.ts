@@ -7,6 +7,7 @@
 import { existsSync } from "node:fs";
 import { join, posix } from "node:path";
 import type { DictConfig } from "../config/index.js";
+import { recordElasticError } from "../lightning/environments/elastic-error.js";
 import type { FinalizeStatus, Logger } from "../lightning/loggers/logger.js";
 import { InterruptSignal } from "../lightning/trainer/interrupt.js";
 import { RankedLogger } from "./ranked-logger.js";
@@ -92,6 +93,8 @@ export function taskWrapper(body: TaskBody): (cfg: DictConfig) => Promise<TaskRe
     } catch (e) {
       status = statusOf(e);
       log.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+      // Under torchrun: the error file the agent reads to report this worker's root cause.
+      recordElasticError(e);
       throw e;
     } finally {
       const outputDir = outputDirOf(cfg);

@@ -2,8 +2,11 @@
 // the SLURM docs, Kiln's launcher), against what Lightning's classes read from the same sets
 // (scripts/fixtures/cluster_environments.py).
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
+import { elasticErrorRecord, recordElasticError } from "../../../src/lightning/environments/elastic-error.js";
 import {
   detectClusterEnvironment,
   type Env,
@@ -94,4 +97,22 @@ test("torchrun: devices × num_nodes must be the world size; a bad variable is n
     () => detectClusterEnvironment({ TORCHELASTIC_RUN_ID: "x", LOCAL_RANK: "0" }),
     /WORLD_SIZE is not set/,
   );
+});
+
+test("a failing torchrun worker's error file is torch's record_exception JSON", () => {
+  const dir = mkdtempSync(join(tmpdir(), "kiln-elastic-"));
+  try {
+    const file = join(dir, "error.json");
+    const error = new RangeError("rank 1 broke");
+    assert.equal(recordElasticError(error, { TORCHELASTIC_ERROR_FILE: file }), file);
+    const written = JSON.parse(readFileSync(file, "utf8"));
+    assert.equal(written.message.message, "RangeError: rank 1 broke");
+    assert.match(written.message.extraInfo.py_callstack, /RangeError: rank 1 broke\n\s+at /);
+    assert.match(written.message.extraInfo.timestamp, /^\d{10}$/);
+    assert.equal(recordElasticError(error, {}), null, "nothing outside torchrun");
+    const plain = JSON.parse(elasticErrorRecord("plain", 5000)).message;
+    assert.deepEqual([plain.message, plain.extraInfo.timestamp], ["Error: plain", "5"]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
