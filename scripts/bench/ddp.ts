@@ -52,7 +52,7 @@ function kilnSide(flat: boolean): number[] {
       `trainer.max_epochs=${epochs}`,
       `+trainer.limit_train_batches=${limit}`,
       "+trainer.limit_val_batches=2",
-      "trainer.num_sanity_val_steps=0",
+      "+trainer.num_sanity_val_steps=0",
       "test=false",
       "logger=csv",
       "extras.print_config=false",
@@ -77,7 +77,7 @@ function torchSide(python: string): number[] {
   const r = runJson<{ epoch_s: number[]; steps_per_epoch: number }>(
     python,
     ["-m", "torch.distributed.run", "--nproc-per-node=2", script, "--x", data.xPath, "--y", data.yPath]
-      .concat(["--n", String(data.n), "--epochs", String(epochs), "--limit", String(limit)])
+      .concat(["--count", String(data.n), "--epochs", String(epochs), "--limit", String(limit)])
       .concat(["--batch", String(GLOBAL_BATCH)]),
     benchEnv(1),
     1_800_000,

@@ -35,7 +35,8 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--x", required=True)
     p.add_argument("--y", required=True)
-    p.add_argument("--n", type=int, default=60000)
+    # not --n: torchrun reads an abbreviation of its own --nnodes in the script's arguments
+    p.add_argument("--count", type=int, default=60000)
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--batch", type=int, default=128, help="the global batch (split between the ranks)")
     p.add_argument("--limit", type=int, default=0)
@@ -46,7 +47,7 @@ def main() -> None:
     dist.init_process_group("gloo")
     rank, world = dist.get_rank(), dist.get_world_size()
     torch.manual_seed(a.seed)
-    x = torch.from_numpy(np.fromfile(a.x, dtype=np.float32).reshape(a.n, 784))
+    x = torch.from_numpy(np.fromfile(a.x, dtype=np.float32).reshape(a.count, 784))
     y = torch.from_numpy(np.fromfile(a.y, dtype=np.int64))
     dataset = TensorDataset(x, y)
     sampler = DistributedSampler(dataset, num_replicas=world, rank=rank, shuffle=True, seed=a.seed)
