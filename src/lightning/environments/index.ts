@@ -12,7 +12,9 @@ export {
   lightningEnvironment,
   type SlurmInfo,
 } from "./cluster-environment.js";
+export { elasticErrorRecord, recordElasticError } from "./elastic-error.js";
 export { isSlurmLaunched, resolveRootNodeAddress, slurmEnvironment } from "./slurm.js";
+export { type RequeueResult, requeueSlurmJob } from "./slurm-requeue.js";
 export { isTorchElasticLaunched, torchElasticEnvironment } from "./torchelastic.js";
 
 /** The cluster environment of a process with the variables `env` (Lightning's detection order). */

@@ -24,6 +24,7 @@ import { tidy } from "../../torch/scope.js";
 import type { Tensor } from "../../torch/tensor.js";
 import type { Callback } from "../callbacks/callback.js";
 import { emitInfo, setInfoSink } from "../callbacks/messages.js";
+import { detectClusterEnvironment } from "../environments/index.js";
 import type { Logger } from "../loggers/logger.js";
 import type { LightningModule } from "../module.js";
 import type { Loader } from "./data.js";
@@ -107,7 +108,11 @@ export class DDPStrategy extends Strategy {
   // Lightning's setup_environment, at every entry point: launch (rank 0, once), seed again from
   // PL_GLOBAL_SEED (reset_seed), join the process group (once; it lives as long as the process).
   private async setupEnvironment(host: StrategyHost): Promise<void> {
-    this.#env ??= await this.launcher.launch(() => findFreePort(), host.options.numThreads !== null);
+    this.#env ??= await this.launcher.launch(
+      detectClusterEnvironment(process.env),
+      () => findFreePort(),
+      host.options.numThreads !== null,
+    );
     const seed = process.env.PL_GLOBAL_SEED;
     if (seed !== undefined && seed !== "") manualSeed(Number(seed));
     if (isInitialized()) return;
