@@ -1,10 +1,12 @@
 /** Kiln's Lightning: Trainer, LightningModule, LightningDataModule, callbacks, loggers (and their types). */
+
+export { clipGradNorm_, clipGradValue_ } from "../torch/nn/clip-grad.js";
 export * from "./callbacks/index.js";
 export { LightningDataModule } from "./datamodule.js";
 export * from "./loggers/index.js";
 export * from "./metrics/index.js";
 export { LightningModule, moveToDevice, type TrainingStepOutput } from "./module.js";
-export { CheckpointError, LIGHTNING_VERSION } from "./trainer/checkpoint-connector.js";
+export { CheckpointError, LIGHTNING_VERSION } from "./trainer/connectors/checkpoint-connector.js";
 export { InterruptSignal } from "./trainer/interrupt.js";
 export type { ResolvedTrainerOptions, TrainerOptions } from "./trainer/options.js";
 export { type Precision, PrecisionPlugin, usePrecisionPlugin } from "./trainer/precision.js";
@@ -22,4 +24,3 @@ export type {
   ReduceFx,
   SchedulerLike,
 } from "./trainer/types.js";
-export { clipGradNorm_, clipGradValue_ } from "./utils/clip-grad.js";

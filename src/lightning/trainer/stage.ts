@@ -4,16 +4,22 @@
 import { Callback, type Stage } from "../callbacks/callback.js";
 import { LightningDataModule } from "../datamodule.js";
 import type { FinalizeStatus } from "../loggers/logger.js";
+import { newEvalProgress, runEvaluation, runPrediction } from "../loops/evaluation-loop.js";
+import { runFitLoop } from "../loops/fit-loop.js";
 import { LightningModule } from "../module.js";
-import { disposeTensors } from "./checkpoint-connector.js";
-import { hasLoaderMethod, type Loader, loaderLength, loadersFor, withoutShuffle } from "./data.js";
-import { newEvalProgress, runEvaluation, runPrediction } from "./evaluation-loop.js";
-import { runFitLoop } from "./fit-loop.js";
+import { disposeTensors } from "./connectors/checkpoint-connector.js";
+import { loadCheckpointForStage, restoreTrainingState } from "./connectors/checkpoint-restore.js";
+import {
+  hasLoaderMethod,
+  type Loader,
+  loaderLength,
+  loadersFor,
+  withoutShuffle,
+} from "./connectors/data-connector.js";
+import type { InterruptHandler } from "./connectors/signal-connector.js";
 import { isOverridden } from "./hooks.js";
 import { InterruptSignal } from "./interrupt.js";
 import { initOptimizers } from "./optimization.js";
-import { loadCheckpointForStage, restoreTrainingState } from "./restore.js";
-import type { InterruptHandler } from "./signals.js";
 import type { Trainer } from "./trainer.js";
 import type { MetricsDict, OptimizersConfig } from "./types.js";
 

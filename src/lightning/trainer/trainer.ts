@@ -2,32 +2,32 @@
 // live in fit-loop.ts and evaluation-loop.ts; this file wires stages, hooks, loggers and checkpoints together.
 import { resolve } from "node:path";
 import { getRngState, setRngState } from "../../torch/generator.js";
+import { clipGradNorm_, clipGradValue_ } from "../../torch/nn/clip-grad.js";
 import type { Tensor } from "../../torch/tensor.js";
 import type { Callback, Stage } from "../callbacks/callback.js";
 import { LightningDataModule } from "../datamodule.js";
 import type { Logger } from "../loggers/logger.js";
+import { EpochRng } from "../loops/epoch-rng.js";
+import { type EvalProgress, newEvalProgress } from "../loops/evaluation-loop.js";
+import { FitProgress } from "../loops/progress.js";
 import type { LightningModule } from "../module.js";
-import { clipGradNorm_, clipGradValue_ } from "../utils/clip-grad.js";
+import { createStrategy } from "../strategies/ddp.js";
+import type { Strategy } from "../strategies/strategy.js";
 import { applyThreads, checkPrecision, type DeviceChoice, resolveDevice } from "./accelerator.js";
-import { dumpCheckpoint, resumeCheckpointRuns, writeCheckpoint } from "./checkpoint-connector.js";
-import type { Loader } from "./data.js";
-import { buildCallbacks, buildLoggers, mergeModelCallbacks } from "./defaults.js";
-import { type EvalProgress, newEvalProgress } from "./evaluation-loop.js";
+import { buildCallbacks, buildLoggers, mergeModelCallbacks } from "./connectors/callback-connector.js";
+import { dumpCheckpoint, resumeCheckpointRuns, writeCheckpoint } from "./connectors/checkpoint-connector.js";
+import type { Loader } from "./connectors/data-connector.js";
+import { resolveLogOptions } from "./connectors/log-options.js";
+import { LoggerConnector } from "./connectors/logger-connector.js";
+import { ResultCollection } from "./connectors/results.js";
+import { InterruptHandler } from "./connectors/signal-connector.js";
 import { checkAnomaly, TrainerFlags } from "./flags.js";
 import { HookCaller, isCheckpointCallback } from "./hooks.js";
-import { resolveLogOptions } from "./log-options.js";
-import { LoggerConnector } from "./logger-connector.js";
 import type { ResolvedSchedulerConfig } from "./optimization.js";
 import { limitBatches, resolveTrainerOptions, type TrainerOptions } from "./options.js";
 import { type PrecisionPlugin, precisionPlugin, usePluginsOption } from "./precision.js";
 import { SimpleProfiler } from "./profiler.js";
-import { FitProgress } from "./progress.js";
-import { ResultCollection } from "./results.js";
-import { EpochRng } from "./rng.js";
-import { InterruptHandler } from "./signals.js";
 import { type StageInputs, StageRunner } from "./stage.js";
-import type { Strategy } from "./strategy.js";
-import { createStrategy } from "./strategy-ddp.js";
 import type { LogOptions, LogValue, MetricsDict, OptimizerLike } from "./types.js";
 
 /** Lightning's trainer.state: the entry point running and the loop running now. */
@@ -363,7 +363,7 @@ export class Trainer extends TrainerFlags {
 
   /** Validation inside fit: switches the stage, runs the loop, switches back. */
   async runValidationInFit(): Promise<void> {
-    const { validateDuringFit } = await import("./fit-loop.js");
+    const { validateDuringFit } = await import("../loops/fit-loop.js");
     // A Ctrl-C that arrived during the training steps stops the fit before this validation (and its saves).
     await this.yieldToEventLoop(true);
     this.throwIfInterrupted();

@@ -30,8 +30,10 @@ import type { Callback } from "../callbacks/callback.js";
 import { emitInfo, setInfoSink } from "../callbacks/messages.js";
 import type { Logger } from "../loggers/logger.js";
 import type { LightningModule } from "../module.js";
-import type { Loader } from "./data.js";
-import type { TrainerOptions } from "./options.js";
+import type { Loader } from "../trainer/connectors/data-connector.js";
+import type { TrainerOptions } from "../trainer/options.js";
+import { type RankEnvironment, SubprocessLauncher } from "./launcher.js";
+import { rankZeroCheckpoints, rankZeroLoggers, shareCheckpointState } from "./rank-zero.js";
 import {
   type EntryPoint,
   type LoaderStage,
@@ -41,8 +43,6 @@ import {
   type SyncReduce,
   setActiveStrategy,
 } from "./strategy.js";
-import { type RankEnvironment, SubprocessLauncher } from "./strategy-launcher.js";
-import { rankZeroCheckpoints, rankZeroLoggers, shareCheckpointState } from "./strategy-rank-zero.js";
 
 /** A DataLoader whose DistributedSampler takes its epoch from the running fit at every pass. */
 class EpochDistributedLoader<T, B> extends DistributedDataLoader<T, B> {

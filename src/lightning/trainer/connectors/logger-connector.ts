@@ -1,8 +1,8 @@
 // Lightning's _LoggerConnector: turns what the active ResultCollection holds into trainer.callbackMetrics,
 // loggedMetrics and progressBarMetrics, and sends logger rows (`epoch` added, `step` = optimizer steps).
-import type { Logger } from "../loggers/logger.js";
+import type { Logger } from "../../loggers/logger.js";
+import type { MetricsDict } from "../types.js";
 import type { CollectionMetrics, ResultCollection } from "./results.js";
-import type { MetricsDict } from "./types.js";
 
 /** What the connector reads from the trainer. */
 export interface LoggerConnectorHost {

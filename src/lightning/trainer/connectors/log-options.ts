@@ -1,5 +1,5 @@
 // Where self.log may be called and with which on_step/on_epoch values: Lightning's _FxValidator table.
-import type { LogOptions, ReduceFx } from "./types.js";
+import type { LogOptions, ReduceFx } from "../types.js";
 
 interface HookLogRules {
   allowedOnStep: readonly boolean[];

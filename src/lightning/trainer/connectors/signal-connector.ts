@@ -1,6 +1,6 @@
 // Ctrl-C during a run: the first SIGINT asks the loop to stop after the current step (the trainer then runs
 // its shutdown: on_exception hooks, teardown, loggers finalized as "interrupted"); a second one exits at once.
-import { InterruptSignal } from "./interrupt.js";
+import { InterruptSignal } from "../interrupt.js";
 
 /** Installs a SIGINT listener for the duration of a run and remembers whether Ctrl-C was pressed. */
 export class InterruptHandler {

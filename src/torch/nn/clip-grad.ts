@@ -1,10 +1,10 @@
 // torch.nn.utils.clip_grad_norm_ / clip_grad_value_, built from tensor ops (Kiln has no fused version yet).
-import { fullLike } from "../../torch/creation.js";
-import "../../torch/ops/math.js";
-import { norm } from "../../torch/ops/reduce.js";
-import { stack } from "../../torch/ops/shape.js";
-import { tidy } from "../../torch/scope.js";
-import type { Tensor } from "../../torch/tensor.js";
+import { fullLike } from "../creation.js";
+import "../ops/math.js";
+import { norm } from "../ops/reduce.js";
+import { stack } from "../ops/shape.js";
+import { tidy } from "../scope.js";
+import type { Tensor } from "../tensor.js";
 
 /**
  * Scales the gradients of `parameters` in place so that their joint norm is at most `maxNorm` (PyTorch's

@@ -2,11 +2,16 @@
 // no_grad inside a tidy scope; step outputs reach hooks as numbers.
 import { noGrad } from "../../torch/autograd.js";
 import { tidy } from "../../torch/scope.js";
-import { BatchFetcher, disposeBatch, type Loader, outputsToNumbers } from "./data.js";
-import { isOverridden } from "./hooks.js";
-import { precisionPlugin } from "./precision.js";
-import type { Trainer } from "./trainer.js";
-import type { MetricsDict } from "./types.js";
+import {
+  BatchFetcher,
+  disposeBatch,
+  type Loader,
+  outputsToNumbers,
+} from "../trainer/connectors/data-connector.js";
+import { isOverridden } from "../trainer/hooks.js";
+import { precisionPlugin } from "../trainer/precision.js";
+import type { Trainer } from "../trainer/trainer.js";
+import type { MetricsDict } from "../trainer/types.js";
 
 /** Counters of one evaluation loop, kept across runs (Lightning's batch_progress). */
 export interface EvalProgress {

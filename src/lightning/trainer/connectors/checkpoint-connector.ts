@@ -2,14 +2,14 @@
 // torch.save (atomic, readable by Python's torch.load(weights_only=True)), and restoring them for resume.
 import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { getRngState, setRngState } from "../../torch/generator.js";
-import { load, save } from "../../torch/serialization/index.js";
-import { markOrderedDict } from "../../torch/serialization/types.js";
-import type { Tensor } from "../../torch/tensor.js";
-import type { Checkpoint } from "../callbacks/callback.js";
-import type { Logger } from "../loggers/logger.js";
-import { savePrecisionState } from "./precision.js";
-import type { Trainer } from "./trainer.js";
+import { getRngState, setRngState } from "../../../torch/generator.js";
+import { load, save } from "../../../torch/serialization/index.js";
+import { markOrderedDict } from "../../../torch/serialization/types.js";
+import type { Tensor } from "../../../torch/tensor.js";
+import type { Checkpoint } from "../../callbacks/callback.js";
+import type { Logger } from "../../loggers/logger.js";
+import { savePrecisionState } from "../precision.js";
+import type { Trainer } from "../trainer.js";
 
 /** The Lightning version whose checkpoint layout Kiln writes. */
 export const LIGHTNING_VERSION = "2.6.6";

@@ -1,9 +1,9 @@
 // What `self.log` records: Lightning's _ResultCollection. Each (hook, name) pair accumulates step values into
 // an epoch aggregate (a batch-size-weighted mean by default). Values are converted to numbers at once, so no
 // tensor outlives its step; arithmetic is rounded to float32 like Lightning's float32 state tensors.
-import type { Tensor } from "../../torch/tensor.js";
-import { syncedAggregate, syncLoggedState } from "./strategy.js";
-import type { LogOptions, LogValue, MetricLike, MetricsDict, ReduceFx } from "./types.js";
+import type { Tensor } from "../../../torch/tensor.js";
+import { syncedAggregate, syncLoggedState } from "../../strategies/strategy.js";
+import type { LogOptions, LogValue, MetricLike, MetricsDict, ReduceFx } from "../types.js";
 
 /** The resolved options of one logged key (Lightning's _Metadata). */
 export interface ResultMeta {

@@ -2,13 +2,13 @@
 // optimizer closure, accumulation, clipping, validation checks, LR schedulers, logging and stopping.
 import { tidy } from "../../torch/scope.js";
 import type { Tensor } from "../../torch/tensor.js";
-import { BatchFetcher, disposeBatch, outputsToNumbers } from "./data.js";
+import { BatchFetcher, disposeBatch, outputsToNumbers } from "../trainer/connectors/data-connector.js";
+import { stepSchedulers } from "../trainer/optimization.js";
+import { precisionPlugin } from "../trainer/precision.js";
+import type { Trainer } from "../trainer/trainer.js";
+import type { OptimizerLike } from "../trainer/types.js";
 import { collectAfterEpoch } from "./epoch-gc.js";
 import { runEvaluation } from "./evaluation-loop.js";
-import { stepSchedulers } from "./optimization.js";
-import { precisionPlugin } from "./precision.js";
-import type { Trainer } from "./trainer.js";
-import type { OptimizerLike } from "./types.js";
 
 /** Runs training epochs until max_epochs/max_steps or an allowed early stop. */
 export async function runFitLoop(trainer: Trainer): Promise<void> {

@@ -2,8 +2,8 @@
 // strategy exchanges nothing; "ddp" (strategy-ddp.ts) runs one process per device and keeps them in step. The
 // loops call the same methods either way, so they need no distributed branches of their own.
 import type { LightningModule } from "../module.js";
-import type { Loader } from "./data.js";
-import type { TrainerOptions } from "./options.js";
+import type { Loader } from "../trainer/connectors/data-connector.js";
+import type { TrainerOptions } from "../trainer/options.js";
 
 /** The loop stage a dataloader feeds. */
 export type LoaderStage = "train" | "val" | "test" | "predict";

@@ -1,8 +1,8 @@
 // Dataloaders as the loops see them: their sources (explicit loaders, the datamodule or the module), batch
 // counts after limit_*_batches, a one-batch prefetch (to know the last batch), and freeing batch tensors.
-import { DataLoader } from "../../torch/data/dataloader.js";
-import type { Tensor } from "../../torch/tensor.js";
-import type { Trainer } from "./trainer.js";
+import { DataLoader } from "../../../torch/data/dataloader.js";
+import type { Tensor } from "../../../torch/tensor.js";
+import type { Trainer } from "../trainer.js";
 
 /** A dataloader: anything iterable over batches; `length` (DataLoader) or an array gives its size. */
 export type Loader = Iterable<unknown>;

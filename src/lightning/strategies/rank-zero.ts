@@ -7,7 +7,7 @@ import { tidy } from "../../torch/scope.js";
 import type { Callback } from "../callbacks/callback.js";
 import { scalarValue } from "../callbacks/scalar-state.js";
 import type { Logger } from "../loggers/logger.js";
-import { isCheckpointCallback } from "./hooks.js";
+import { isCheckpointCallback } from "../trainer/hooks.js";
 
 /** The identity of a logger that the other ranks must report as theirs. */
 interface LoggerIdentity {

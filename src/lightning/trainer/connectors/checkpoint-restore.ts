@@ -1,9 +1,9 @@
 // Restoring a checkpoint at the start of a stage (Lightning's _CheckpointConnector.restore_*): weights and
 // datamodule state for every entry point; callbacks, optimizers, schedulers, loop counters and RNG for fit.
-import type { Checkpoint } from "../callbacks/callback.js";
+import type { Checkpoint } from "../../callbacks/callback.js";
+import { restorePrecisionState } from "../precision.js";
+import type { Trainer } from "../trainer.js";
 import { readCheckpoint, resolveCheckpointPath, restoreRngState } from "./checkpoint-connector.js";
-import { restorePrecisionState } from "./precision.js";
-import type { Trainer } from "./trainer.js";
 
 /** Loads `ckptPath` ("best", "last" or a path) into the module, datamodule and (fit) callbacks. */
 export async function loadCheckpointForStage(

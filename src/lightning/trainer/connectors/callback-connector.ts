@@ -1,14 +1,14 @@
 // The loggers and callbacks a Trainer gets from its flags, as Lightning's connectors build them: a default
 // logger, a default ModelCheckpoint / ModelSummary / progress bar, and checkpoint callbacks ordered last.
-import { Callback } from "../callbacks/callback.js";
-import { ModelCheckpoint } from "../callbacks/model-checkpoint.js";
-import { ModelSummary } from "../callbacks/model-summary.js";
-import { TQDMProgressBar } from "../callbacks/progress-bar.js";
-import { Timer } from "../callbacks/timer.js";
-import { CSVLogger } from "../loggers/csv.js";
-import type { Logger } from "../loggers/logger.js";
-import { isCheckpointCallback } from "./hooks.js";
-import type { ResolvedTrainerOptions, TrainerOptions } from "./options.js";
+import { Callback } from "../../callbacks/callback.js";
+import { ModelCheckpoint } from "../../callbacks/model-checkpoint.js";
+import { ModelSummary } from "../../callbacks/model-summary.js";
+import { TQDMProgressBar } from "../../callbacks/progress-bar.js";
+import { Timer } from "../../callbacks/timer.js";
+import { CSVLogger } from "../../loggers/csv.js";
+import type { Logger } from "../../loggers/logger.js";
+import { isCheckpointCallback } from "../hooks.js";
+import type { ResolvedTrainerOptions, TrainerOptions } from "../options.js";
 
 /** The loggers for a `logger` flag: true/undefined gives a CSVLogger in default_root_dir; fast_dev_run gives none. */
 export function buildLoggers(flag: TrainerOptions["logger"], options: ResolvedTrainerOptions): Logger[] {
