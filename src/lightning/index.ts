@@ -11,8 +11,7 @@ export { InterruptSignal } from "./trainer/interrupt.js";
 export type { ResolvedTrainerOptions, TrainerOptions } from "./trainer/options.js";
 export { type Precision, PrecisionPlugin, usePrecisionPlugin } from "./trainer/precision.js";
 export { SimpleProfiler } from "./trainer/profiler.js";
-export type { StageInputs } from "./trainer/stage.js";
-export { Trainer, type TrainerState } from "./trainer/trainer.js";
+export { type StageInputs, Trainer, type TrainerState } from "./trainer/trainer.js";
 export type {
   LogOptions,
   LogValue,

@@ -29,14 +29,13 @@ import type { Tensor } from "../../torch/tensor.js";
 import type { Callback } from "../callbacks/callback.js";
 import { emitInfo, setInfoSink } from "../callbacks/messages.js";
 import type { Logger } from "../loggers/logger.js";
+import type { Loader } from "../loops/utilities.js";
 import type { LightningModule } from "../module.js";
-import type { Loader } from "../trainer/connectors/data-connector.js";
 import type { TrainerOptions } from "../trainer/options.js";
+import type { LoaderStage, TrainerFn } from "../trainer/states.js";
 import { type RankEnvironment, SubprocessLauncher } from "./launcher.js";
 import { rankZeroCheckpoints, rankZeroLoggers, shareCheckpointState } from "./rank-zero.js";
 import {
-  type EntryPoint,
-  type LoaderStage,
   resolveStrategy,
   Strategy,
   type StrategyHost,
@@ -94,7 +93,7 @@ export class DDPStrategy extends Strategy {
     return true;
   }
 
-  override async run<T>(host: StrategyHost, fn: EntryPoint, body: () => Promise<T>): Promise<T> {
+  override async run<T>(host: StrategyHost, fn: TrainerFn, body: () => Promise<T>): Promise<T> {
     try {
       await this.setupEnvironment(host);
       setActiveStrategy(this);
@@ -143,7 +142,7 @@ export class DDPStrategy extends Strategy {
     this.syncModelOnce(host.lightningModule);
     const overfit = host.options.overfitBatches.value > 0;
     const seed = Number(process.env.PL_GLOBAL_SEED ?? 0);
-    const epochOf = () => (host.state.fn === "fit" ? host.progress.epoch.current.processed : 0);
+    const epochOf = () => (host.state.fn === "fit" ? host.fitLoop.epochProgress.current.processed : 0);
     return loaders.map((loader) => {
       if (!(loader instanceof DataLoader) || loader instanceof DistributedDataLoader) return loader;
       // Lightning always shuffles the training share (whatever the loader's own shuffle), and keeps the

@@ -1,22 +1,19 @@
 // Lightning's strategies: where the Trainer's ranks come from and what they exchange. The single-device
 // strategy exchanges nothing; "ddp" (strategy-ddp.ts) runs one process per device and keeps them in step. The
 // loops call the same methods either way, so they need no distributed branches of their own.
-import type { LightningModule } from "../module.js";
-import type { Loader } from "../trainer/connectors/data-connector.js";
-import type { TrainerOptions } from "../trainer/options.js";
 
-/** The loop stage a dataloader feeds. */
-export type LoaderStage = "train" | "val" | "test" | "predict";
-/** The trainer entry point being run. */
-export type EntryPoint = "fit" | "validate" | "test" | "predict";
+import type { Loader } from "../loops/utilities.js";
+import type { LightningModule } from "../module.js";
+import type { TrainerOptions } from "../trainer/options.js";
+import type { LoaderStage, TrainerFn } from "../trainer/states.js";
 /** Epoch reductions of self.log. */
 export type SyncReduce = "mean" | "sum" | "max" | "min";
 
 /** What a strategy reads from the trainer. */
 export interface StrategyHost {
   readonly lightningModule: LightningModule;
-  readonly state: { fn: EntryPoint | null };
-  readonly progress: { epoch: { current: { processed: number } } };
+  readonly state: { fn: TrainerFn | null };
+  readonly fitLoop: { epochProgress: { current: { processed: number } } };
   readonly options: { overfitBatches: { value: number }; numThreads: number | null };
   readonly loggers: unknown[];
   readonly callbacks: unknown[];
@@ -50,7 +47,7 @@ export class Strategy {
   }
 
   /** Runs one trainer entry point: sets the ranks up first, and reconciles their state after. */
-  async run<T>(_host: StrategyHost, _fn: EntryPoint, body: () => Promise<T>): Promise<T> {
+  async run<T>(_host: StrategyHost, _fn: TrainerFn, body: () => Promise<T>): Promise<T> {
     return body();
   }
 

@@ -1,22 +1,13 @@
-// The loggers and callbacks a Trainer gets from its flags, as Lightning's connectors build them: a default
-// logger, a default ModelCheckpoint / ModelSummary / progress bar, and checkpoint callbacks ordered last.
+// Lightning's _CallbackConnector: the callbacks a Trainer gets from its flags (a default ModelCheckpoint /
+// ModelSummary / progress bar / Timer) and from the module's configureCallbacks, checkpoint callbacks ordered last.
 import { Callback } from "../../callbacks/callback.js";
 import { ModelCheckpoint } from "../../callbacks/model-checkpoint.js";
 import { ModelSummary } from "../../callbacks/model-summary.js";
 import { TQDMProgressBar } from "../../callbacks/progress-bar.js";
 import { Timer } from "../../callbacks/timer.js";
-import { CSVLogger } from "../../loggers/csv.js";
-import type { Logger } from "../../loggers/logger.js";
 import { isCheckpointCallback } from "../hooks.js";
 import type { ResolvedTrainerOptions, TrainerOptions } from "../options.js";
-
-/** The loggers for a `logger` flag: true/undefined gives a CSVLogger in default_root_dir; fast_dev_run gives none. */
-export function buildLoggers(flag: TrainerOptions["logger"], options: ResolvedTrainerOptions): Logger[] {
-  if (options.fastDevRun !== false) return [];
-  if (flag === false || flag === null) return [];
-  if (flag === undefined || flag === true) return [new CSVLogger({ save_dir: options.defaultRootDir })];
-  return Array.isArray(flag) ? [...flag] : [flag];
-}
+import type { Trainer } from "../trainer.js";
 
 /** The callbacks for a `callbacks` flag, with Lightning's defaults added and checkpoint callbacks last. */
 export function buildCallbacks(
@@ -51,8 +42,21 @@ export function buildCallbacks(
   return checkpointsLast(callbacks);
 }
 
-/** Lightning's _attach_model_callbacks: the module's callbacks replace trainer callbacks of the same class. */
-export function mergeModelCallbacks(current: Callback[], fromModel: Callback[]): Callback[] {
+/**
+ * Lightning's _attach_model_callbacks: what the module's configureCallbacks() returns replaces the trainer's
+ * callbacks of the same classes.
+ */
+export async function attachModelCallbacks(trainer: Trainer): Promise<void> {
+  const fromModel = await trainer.hooks.module("configureCallbacks");
+  const modelCallbacks = fromModel === undefined || fromModel === null ? [] : [fromModel].flat();
+  if (modelCallbacks.some((cb) => !(cb instanceof Callback))) {
+    throw new TypeError("configureCallbacks() must return Callback instances.");
+  }
+  trainer.callbacks = mergeModelCallbacks(trainer.callbacks, modelCallbacks as Callback[]);
+}
+
+/** The module's callbacks replace trainer callbacks of the same class. */
+function mergeModelCallbacks(current: Callback[], fromModel: Callback[]): Callback[] {
   if (fromModel.length === 0) return current;
   const overridden = new Set(fromModel.map((cb) => cb.constructor));
   const kept = current.filter((cb) => !overridden.has(cb.constructor));

@@ -1,5 +1,7 @@
-// Checkpoints: Lightning's content and key order (see fixtures/lightning/tiny.ckpt.txt), written with Kiln's
-// torch.save (atomic, readable by Python's torch.load(weights_only=True)), and restoring them for resume.
+// Lightning's _CheckpointConnector: what a checkpoint holds, with Lightning's keys in its order (see
+// tests/fixtures/lightning/tiny.ckpt.txt), written with Kiln's torch.save (atomic, readable by Python's
+// torch.load(weights_only=True)), and what a stage restores from one (weights for every entry point; callbacks,
+// optimizers, schedulers, loop counters and the RNG state for fit).
 import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { getRngState, setRngState } from "../../../torch/generator.js";
@@ -7,8 +9,10 @@ import { load, save } from "../../../torch/serialization/index.js";
 import { markOrderedDict } from "../../../torch/serialization/types.js";
 import type { Tensor } from "../../../torch/tensor.js";
 import type { Checkpoint } from "../../callbacks/callback.js";
+import type { LightningDataModule } from "../../datamodule.js";
 import type { Logger } from "../../loggers/logger.js";
-import { savePrecisionState } from "../precision.js";
+import { restorePrecisionState, savePrecisionState } from "../precision.js";
+import type { TrainerFn } from "../states.js";
 import type { Trainer } from "../trainer.js";
 
 /** The Lightning version whose checkpoint layout Kiln writes. */
@@ -17,67 +21,6 @@ export const LIGHTNING_VERSION = "2.6.6";
 /** Thrown when a checkpoint cannot be used; the message names the file. */
 export class CheckpointError extends Error {
   override name = "CheckpointError";
-}
-
-/** Builds the checkpoint dict of the trainer's current state (Lightning's dump_checkpoint). */
-export async function dumpCheckpoint(trainer: Trainer, weightsOnly: boolean): Promise<Checkpoint> {
-  const module = trainer.lightningModule;
-  const stateDict: Record<string, Tensor> = {};
-  for (const [key, value] of module.stateDict()) stateDict[key] = value;
-  const checkpoint: Checkpoint = {
-    epoch: trainer.currentEpoch,
-    global_step: trainer.globalStep,
-    "pytorch-lightning_version": LIGHTNING_VERSION,
-    state_dict: markOrderedDict(stateDict),
-    loops: trainer.loopsStateDict(),
-  };
-  if (!weightsOnly) {
-    const callbacks: Record<string, unknown> = {};
-    for (const cb of trainer.callbacks) {
-      const state = trainer.profiledCall(`[Callback]${cb.stateKey}.stateDict`, () => cb.stateDict());
-      if (state && Object.keys(state).length > 0) callbacks[cb.stateKey] = state;
-    }
-    checkpoint.callbacks = callbacks;
-    checkpoint.optimizer_states = trainer.optimizers.map((o) => o.stateDict());
-    checkpoint.lr_schedulers = trainer.lrSchedulerConfigs.map((c) => c.scheduler.stateDict());
-    savePrecisionState(trainer, checkpoint); // the GradScaler of "16-mixed", under "MixedPrecision"
-  }
-  const dm = trainer.datamodule;
-  if (module.hparamsName !== null && Object.keys(module.hparams).length > 0) {
-    checkpoint.hparams_name = module.hparamsName;
-    checkpoint.hyper_parameters = { ...module.hparams };
-  }
-  if (dm !== null && Object.keys(dm.hparams).length > 0) {
-    checkpoint.datamodule_hparams_name = "kwargs";
-    checkpoint.datamodule_hyper_parameters = { ...dm.hparams };
-  }
-  if (dm !== null) {
-    const state = (await trainer.hooks.datamodule("stateDict")) as Record<string, unknown> | undefined;
-    if (state && Object.keys(state).length > 0) checkpoint[dm.constructor.name] = state;
-  }
-  if (!weightsOnly) await trainer.hooks.callbacks("onSaveCheckpoint", [checkpoint]);
-  await trainer.hooks.module("onSaveCheckpoint", checkpoint);
-  // Kiln additions (after Lightning's keys): tracker run ids so a resumed fit continues the same runs, and
-  // the global RNG state so that resuming reproduces the uninterrupted run bit for bit.
-  const runIds: Record<string, string> = {};
-  trainer.loggers.forEach((logger, i) => {
-    const id = logger.runId;
-    if (id !== undefined) runIds[`${i}:${logger.constructor.name}`] = id;
-  });
-  if (Object.keys(runIds).length > 0) checkpoint.logger_run_ids = runIds;
-  if (!weightsOnly) {
-    const rng: Record<string, Tensor> = { torch: getRngState() };
-    const epochStart = trainer.rng.epochStartState;
-    // Only a checkpoint written inside an epoch needs the epoch start (to replay the epoch's shuffle).
-    if (
-      epochStart !== null &&
-      trainer.progress.epoch.current.started > trainer.progress.epoch.current.processed
-    ) {
-      rng.torch_epoch_start = epochStart;
-    }
-    checkpoint.rng_states = rng;
-  }
-  return checkpoint;
 }
 
 /** A logger that can continue a tracker run (MLFlowLogger); the id must arrive before the run starts. */
@@ -123,21 +66,6 @@ export function resumeLoggerRuns(loggers: readonly Logger[], runIds: Record<stri
   return handed;
 }
 
-/**
- * Hands the run ids of the checkpoint at `ckptPath` ("last" or a path) to the trainer's loggers that can
- * continue a run and have not started one. A checkpoint that cannot be read is left to fit, which reports it.
- */
-export function resumeCheckpointRuns(trainer: Trainer, ckptPath: string): void {
-  if (ckptPath === "best" || !trainer.loggers.some(awaitsRunId)) return;
-  let runIds: Record<string, string>;
-  try {
-    runIds = readLoggerRunIds(resolveCheckpointPath(trainer, ckptPath));
-  } catch {
-    return;
-  }
-  resumeLoggerRuns(trainer.loggers, runIds);
-}
-
 /** Writes `checkpoint` to `filepath` atomically (creating the folder) and frees its tensor aliases. */
 export function writeCheckpoint(checkpoint: Checkpoint, filepath: string): void {
   mkdirSync(dirname(resolve(filepath)), { recursive: true });
@@ -175,18 +103,6 @@ export function readCheckpoint(filepath: string): Checkpoint {
   return value as Checkpoint;
 }
 
-/**
- * Restores the global RNG state saved by dumpCheckpoint (no-op for checkpoints without one). A mid-epoch
- * checkpoint also holds the epoch-start state: the fit loop then replays the epoch's shuffle from it.
- */
-export function restoreRngState(trainer: Trainer, checkpoint: Checkpoint): void {
-  const states = checkpoint.rng_states as { torch?: Tensor; torch_epoch_start?: Tensor } | undefined;
-  const state = states?.torch;
-  if (state === undefined || state === null || typeof state !== "object") return;
-  if (states?.torch_epoch_start) trainer.rng.resumeFrom(states.torch_epoch_start, state);
-  else setRngState(state);
-}
-
 /** Frees every tensor in a loaded or dumped structure. */
 export function disposeTensors(value: unknown, depth = 0): void {
   if (value === null || typeof value !== "object" || depth > 12) return;
@@ -200,39 +116,215 @@ export function disposeTensors(value: unknown, depth = 0): void {
   for (const v of values) disposeTensors(v, depth + 1);
 }
 
-/** Resolves `"best"`, `"last"` or a path to a checkpoint file for validate/test/predict/fit. */
-export function resolveCheckpointPath(trainer: Trainer, ckptPath: string): string {
-  const cb = trainer.checkpointCallback as {
-    bestModelPath?: string;
-    lastModelPath?: string;
-    dirpath?: string | null;
-  } | null;
-  if (ckptPath === "best") {
-    if (cb === null) {
-      throw new CheckpointError(
-        'ckptPath="best" needs a ModelCheckpoint callback; enable checkpointing or pass a path.',
-      );
+/** Dumps the trainer's state into checkpoints and restores it from them. */
+export class CheckpointConnector {
+  constructor(private readonly trainer: Trainer) {}
+
+  /** Builds the checkpoint dict of the trainer's current state (Lightning's dump_checkpoint). */
+  async dump(weightsOnly: boolean): Promise<Checkpoint> {
+    const trainer = this.trainer;
+    const module = trainer.lightningModule;
+    const stateDict: Record<string, Tensor> = {};
+    for (const [key, value] of module.stateDict()) stateDict[key] = value;
+    const checkpoint: Checkpoint = {
+      epoch: trainer.currentEpoch,
+      global_step: trainer.globalStep,
+      "pytorch-lightning_version": LIGHTNING_VERSION,
+      state_dict: markOrderedDict(stateDict),
+      loops: this.loopsStateDict(),
+    };
+    if (!weightsOnly) {
+      const callbacks: Record<string, unknown> = {};
+      for (const cb of trainer.callbacks) {
+        const state = trainer.profiledCall(`[Callback]${cb.stateKey}.stateDict`, () => cb.stateDict());
+        if (state && Object.keys(state).length > 0) callbacks[cb.stateKey] = state;
+      }
+      checkpoint.callbacks = callbacks;
+      checkpoint.optimizer_states = trainer.optimizers.map((o) => o.stateDict());
+      checkpoint.lr_schedulers = trainer.lrSchedulerConfigs.map((c) => c.scheduler.stateDict());
+      savePrecisionState(trainer, checkpoint); // the GradScaler of "16-mixed", under "MixedPrecision"
     }
-    if (!cb.bestModelPath) {
-      throw new CheckpointError(
-        'ckptPath="best" is set but the ModelCheckpoint has not saved a best checkpoint yet (bestModelPath is ' +
-          "empty). Run fit first, or pass a path.",
-      );
+    const dm = trainer.datamodule;
+    if (module.hparamsName !== null && Object.keys(module.hparams).length > 0) {
+      checkpoint.hparams_name = module.hparamsName;
+      checkpoint.hyper_parameters = { ...module.hparams };
     }
-    return cb.bestModelPath;
+    if (dm !== null && Object.keys(dm.hparams).length > 0) {
+      checkpoint.datamodule_hparams_name = "kwargs";
+      checkpoint.datamodule_hyper_parameters = { ...dm.hparams };
+    }
+    if (dm !== null) {
+      const state = (await trainer.hooks.datamodule("stateDict")) as Record<string, unknown> | undefined;
+      if (state && Object.keys(state).length > 0) checkpoint[datamoduleKey(dm)] = state;
+    }
+    if (!weightsOnly) await trainer.hooks.callbacks("onSaveCheckpoint", [checkpoint]);
+    await trainer.hooks.module("onSaveCheckpoint", checkpoint);
+    // Kiln additions (after Lightning's keys): tracker run ids so a resumed fit continues the same runs, and
+    // the global RNG state so that resuming reproduces the uninterrupted run bit for bit.
+    const runIds: Record<string, string> = {};
+    trainer.loggers.forEach((logger, i) => {
+      const id = logger.runId;
+      if (id !== undefined) runIds[`${i}:${logger.constructor.name}`] = id;
+    });
+    if (Object.keys(runIds).length > 0) checkpoint.logger_run_ids = runIds;
+    if (!weightsOnly) {
+      const rng: Record<string, Tensor> = { torch: getRngState() };
+      const fitLoop = trainer.fitLoop;
+      const epochStart = fitLoop.epochRng.epochStartState;
+      const epoch = fitLoop.epochProgress.current;
+      // Only a checkpoint written inside an epoch needs the epoch start (to replay the epoch's shuffle).
+      if (epochStart !== null && epoch.started > epoch.processed) rng.torch_epoch_start = epochStart;
+      checkpoint.rng_states = rng;
+    }
+    return checkpoint;
   }
-  if (ckptPath === "last") {
-    if (cb?.lastModelPath) return cb.lastModelPath;
-    const dir = cb?.dirpath;
-    const candidates = dir && existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".ckpt")) : [];
-    if (candidates.length === 0) {
-      throw new CheckpointError(
-        `ckptPath="last" is set but no checkpoint was found${dir ? ` in ${dir}` : ""}.`,
+
+  /** The checkpoint's `loops`: every loop's progress, keyed as Lightning 2.6 keys them. */
+  loopsStateDict(): Record<string, unknown> {
+    const t = this.trainer;
+    return {
+      fit_loop: t.fitLoop.stateDict(),
+      validate_loop: t.validateLoop.stateDict(),
+      test_loop: t.testLoop.stateDict(),
+      predict_loop: t.predictLoop.stateDict(),
+    };
+  }
+
+  /** Saves a checkpoint of the current state to `filepath` (Lightning's trainer.save_checkpoint). */
+  async save(filepath: string, weightsOnly: boolean): Promise<void> {
+    const trainer = this.trainer;
+    if (!trainer.isGlobalZero) return; // Lightning's strategy.save_checkpoint writes on global rank 0 only
+    for (const logger of trainer.loggers) {
+      const started = (logger as { whenStarted?: () => Promise<unknown> }).whenStarted;
+      if (typeof started === "function") await started.call(logger);
+    }
+    writeCheckpoint(await this.dump(weightsOnly), filepath);
+  }
+
+  /**
+   * Hands the run ids of the checkpoint at `ckptPath` ("last" or a path) to the trainer's loggers that can
+   * continue a run and have not started one. A checkpoint that cannot be read is left to fit, which reports it.
+   */
+  resumeLoggerRuns(ckptPath: string): void {
+    const loggers = this.trainer.loggers;
+    if (ckptPath === "best" || !loggers.some(awaitsRunId)) return;
+    let runIds: Record<string, string>;
+    try {
+      runIds = readLoggerRunIds(this.resolvePath(ckptPath));
+    } catch {
+      return;
+    }
+    resumeLoggerRuns(loggers, runIds);
+  }
+
+  /** Resolves `"best"`, `"last"` or a path to a checkpoint file for validate/test/predict/fit. */
+  resolvePath(ckptPath: string): string {
+    const cb = this.trainer.checkpointCallback as {
+      bestModelPath?: string;
+      lastModelPath?: string;
+      dirpath?: string | null;
+    } | null;
+    if (ckptPath === "best") {
+      if (cb === null) {
+        throw new CheckpointError(
+          'ckptPath="best" needs a ModelCheckpoint callback; enable checkpointing or pass a path.',
+        );
+      }
+      if (!cb.bestModelPath) {
+        throw new CheckpointError(
+          'ckptPath="best" is set but the ModelCheckpoint has not saved a best checkpoint yet (bestModelPath is ' +
+            "empty). Run fit first, or pass a path.",
+        );
+      }
+      return cb.bestModelPath;
+    }
+    if (ckptPath === "last") {
+      if (cb?.lastModelPath) return cb.lastModelPath;
+      const dir = cb?.dirpath;
+      const candidates = dir && existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".ckpt")) : [];
+      if (candidates.length === 0) {
+        throw new CheckpointError(
+          `ckptPath="last" is set but no checkpoint was found${dir ? ` in ${dir}` : ""}.`,
+        );
+      }
+      const paths = candidates.map((f) => join(dir!, f));
+      paths.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+      return paths[0]!;
+    }
+    return ckptPath;
+  }
+
+  /**
+   * Loads `ckptPath` ("best", "last" or a path) into the module and datamodule, and for fit the callbacks
+   * (Lightning's restore_model and restore_datamodule, then restore_callbacks). Returns the checkpoint (the
+   * caller frees it), or null without one.
+   */
+  async restoreForStage(fn: TrainerFn, ckptPath: string | null): Promise<Checkpoint | null> {
+    const t = this.trainer;
+    if (ckptPath === null) {
+      t.ckptPath = null;
+      return null;
+    }
+    if (fn === "fit" && ckptPath === "best") {
+      throw new Error(
+        'ckptPath="best" is only valid for validate/test/predict; fit resumes from "last" or a path.',
       );
     }
-    const paths = candidates.map((f) => join(dir!, f));
-    paths.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
-    return paths[0]!;
+    const path = this.resolvePath(ckptPath);
+    const checkpoint = readCheckpoint(path);
+    t.ckptPath = path;
+    await t.hooks.module("onLoadCheckpoint", checkpoint);
+    t.lightningModule.loadStateDict(checkpoint.state_dict as never);
+    const dm = t.datamodule;
+    if (dm !== null && checkpoint[datamoduleKey(dm)] !== undefined) {
+      dm.loadStateDict(checkpoint[datamoduleKey(dm)] as Record<string, unknown>);
+    }
+    if (fn === "fit") {
+      await t.hooks.callbacks("onLoadCheckpoint", [checkpoint]);
+      const states = (checkpoint.callbacks ?? {}) as Record<string, unknown>;
+      for (const cb of t.callbacks) {
+        const state = states instanceof Map ? states.get(cb.stateKey) : states[cb.stateKey];
+        if (state !== undefined) cb.loadStateDict(state as Record<string, unknown>);
+      }
+    }
+    return checkpoint;
   }
-  return ckptPath;
+
+  /** Optimizers, schedulers, loop counters and the RNG state from a checkpoint (fit only). */
+  restoreTrainingState(checkpoint: Checkpoint): void {
+    const t = this.trainer;
+    const where = `checkpoint ${t.ckptPath}`;
+    restorePrecisionState(t, checkpoint); // Lightning restores the precision plugin (scaler) first
+    const optimStates = (checkpoint.optimizer_states ?? []) as unknown[];
+    if (optimStates.length !== t.optimizers.length) {
+      throw new Error(
+        `${where} holds ${optimStates.length} optimizer state(s) but configureOptimizers returned ` +
+          `${t.optimizers.length}; resume with the same optimizer setup.`,
+      );
+    }
+    for (const [i, o] of t.optimizers.entries()) o.loadStateDict(optimStates[i] as never);
+    const schedStates = (checkpoint.lr_schedulers ?? []) as unknown[];
+    t.lrSchedulerConfigs.forEach((c, i) => {
+      if (schedStates[i] !== undefined) c.scheduler.loadStateDict(schedStates[i] as never);
+    });
+    t.fitLoop.loadStateDict(checkpoint.loops, where);
+    this.#restoreRngState(checkpoint);
+  }
+
+  /**
+   * Restores the global RNG state saved by dump() (no-op for checkpoints without one). A mid-epoch checkpoint
+   * also holds the epoch-start state: the fit loop then replays the epoch's shuffle from it.
+   */
+  #restoreRngState(checkpoint: Checkpoint): void {
+    const states = checkpoint.rng_states as { torch?: Tensor; torch_epoch_start?: Tensor } | undefined;
+    const state = states?.torch;
+    if (state === undefined || state === null || typeof state !== "object") return;
+    if (states?.torch_epoch_start) this.trainer.fitLoop.epochRng.resumeFrom(states.torch_epoch_start, state);
+    else setRngState(state);
+  }
+}
+
+/** The key of a datamodule's state in checkpoints: its class name, as Lightning keys it by its qualname. */
+function datamoduleKey(dm: LightningDataModule): string {
+  return dm.constructor.name;
 }

@@ -1,11 +1,119 @@
-// Dataloaders as the loops see them: their sources (explicit loaders, the datamodule or the module), batch
-// counts after limit_*_batches, a one-batch prefetch (to know the last batch), and freeing batch tensors.
+// Lightning's _DataConnector: where each loop's dataloaders come from (the loaders passed to the entry point, else
+// the datamodule's or the module's `<stage>Dataloader()` hook), their batch counts after limit_*_batches, and the
+// batch-transfer hooks that move a batch to the device.
 import { DataLoader } from "../../../torch/data/dataloader.js";
 import type { Tensor } from "../../../torch/tensor.js";
+import type { LightningDataModule } from "../../datamodule.js";
+import type { Loader } from "../../loops/utilities.js";
+import { limitBatches } from "../options.js";
+import type { LoaderStage } from "../states.js";
 import type { Trainer } from "../trainer.js";
 
-/** A dataloader: anything iterable over batches; `length` (DataLoader) or an array gives its size. */
-export type Loader = Iterable<unknown>;
+/** The data and checkpoint arguments of fit/validate/test/predict. */
+export interface StageInputs {
+  datamodule?: LightningDataModule | null;
+  /** fit: the training loader(s). */
+  trainDataloaders?: Iterable<unknown> | null;
+  /** fit: the validation loader(s). */
+  valDataloaders?: Iterable<unknown> | Iterable<unknown>[] | null;
+  /** validate/test/predict: the loader(s) to run. */
+  dataloaders?: Iterable<unknown> | Iterable<unknown>[] | null;
+  /** A checkpoint to start from: a path, "last", or (validate/test/predict) "best". */
+  ckptPath?: string | null;
+  /** validate/test: print the results table (default true). */
+  verbose?: boolean;
+}
+
+const METHOD: Record<LoaderStage, string> = {
+  train: "trainDataloader",
+  val: "valDataloader",
+  test: "testDataloader",
+  predict: "predictDataloader",
+};
+
+/** Finds, limits and transfers the loops' data. */
+export class DataConnector {
+  #inputs: StageInputs = {};
+
+  constructor(private readonly trainer: Trainer) {}
+
+  /** Lightning's attach_data: keeps the loaders passed to the entry point that starts. */
+  attachData(inputs: StageInputs): void {
+    this.#inputs = inputs;
+  }
+
+  /** The loaders passed for `stage` (fit's val loaders are `valDataloaders`, validate's are `dataloaders`). */
+  #explicit(stage: LoaderStage): unknown {
+    const inputs = this.#inputs;
+    if (stage === "train") return inputs.trainDataloaders;
+    if (stage === "val" && this.trainer.state.fn === "fit") return inputs.valDataloaders;
+    return inputs.dataloaders;
+  }
+
+  /** Whether `stage` has data: loaders were passed, or the datamodule or module defines the hook. */
+  isDefined(stage: LoaderStage): boolean {
+    return this.#explicit(stage) != null || this.#hookOwner(METHOD[stage]) !== null;
+  }
+
+  #hookOwner(method: string): "datamodule" | "module" | null {
+    const dm = this.trainer.datamodule as unknown as Record<string, unknown> | null;
+    if (dm !== null && typeof dm[method] === "function") return "datamodule";
+    const module = this.trainer.lightningModule as unknown as Record<string, unknown>;
+    return typeof module[method] === "function" ? "module" : null;
+  }
+
+  /** The loaders of `stage`: passed explicitly, else from the datamodule, else from the module (hook recorded). */
+  async loaders(stage: LoaderStage): Promise<Loader[]> {
+    const t = this.trainer;
+    const method = METHOD[stage];
+    let value = this.#explicit(stage);
+    if (value === undefined || value === null) {
+      value =
+        this.#hookOwner(method) === "datamodule"
+          ? await t.hooks.datamodule(method)
+          : await t.hooks.module(method);
+    }
+    return t.strategy.processDataloaders(t, stage, asLoaderList(value, `${method}()`));
+  }
+
+  /** The batches each loader of `stage` runs after limit_<stage>_batches. */
+  limits(stage: LoaderStage, loaders: readonly Loader[]): number[] {
+    return loaders.map((l) => this.limitFor(stage, loaderLength(l)));
+  }
+
+  /** Number of batches a limit flag allows for `stage` out of `length`. */
+  limitFor(stage: LoaderStage, length: number): number {
+    const o = this.trainer.options;
+    const limit = {
+      train: o.limitTrainBatches,
+      val: o.limitValBatches,
+      test: o.limitTestBatches,
+      predict: o.limitPredictBatches,
+    }[stage];
+    return limitBatches(stage, length, limit);
+  }
+
+  /**
+   * Runs the batch-transfer hooks (the datamodule's versions replace the module's when it defines them). The
+   * result is a Promise only when a hook returned one; hooks left at their pass-through defaults are skipped.
+   */
+  transferBatch(batch: unknown, dataloaderIdx: number): unknown {
+    const t = this.trainer;
+    const dm = t.datamodule as unknown as Record<string, unknown> | null;
+    const call = (name: string, ...args: unknown[]): unknown => {
+      if (dm !== null && typeof dm[name] === "function") return t.hooks.datamodule(name, ...args);
+      if (t.hooks.skipsModuleHook(name)) return args[0];
+      return t.hooks.module(name, ...args);
+    };
+    const then = (value: unknown, next: (v: unknown) => unknown): unknown =>
+      value instanceof Promise ? value.then(next) : next(value);
+    return then(call("onBeforeBatchTransfer", batch, dataloaderIdx), (b) =>
+      then(call("transferBatchToDevice", b, t.device, dataloaderIdx), (moved) =>
+        call("onAfterBatchTransfer", moved, dataloaderIdx),
+      ),
+    );
+  }
+}
 
 /** Several loaders are passed as an array of loaders; one loader is anything else that is iterable. */
 export function asLoaderList(value: unknown, what: string): Loader[] {
@@ -37,73 +145,6 @@ export function loaderLength(loader: Loader): number {
   return typeof len === "number" && Number.isFinite(len) ? len : Number.POSITIVE_INFINITY;
 }
 
-/** Iterates up to `limit` batches, telling for each whether it is the last (one-batch prefetch). */
-export class BatchFetcher {
-  private readonly iterator: Iterator<unknown>;
-  private nextItem: IteratorResult<unknown>;
-  private fetched = 0;
-
-  constructor(
-    loader: Loader,
-    private readonly limit: number,
-  ) {
-    this.iterator = loader[Symbol.iterator]();
-    this.nextItem = limit > 0 ? this.iterator.next() : { done: true, value: undefined };
-  }
-
-  /** The next batch and whether it is the last one, or null when done. */
-  next(): { batch: unknown; isLast: boolean } | null {
-    if (this.nextItem.done || this.fetched >= this.limit) return null;
-    const batch = this.nextItem.value;
-    this.fetched++;
-    this.nextItem = this.fetched < this.limit ? this.iterator.next() : { done: true, value: undefined };
-    return { batch, isLast: this.nextItem.done === true };
-  }
-
-  /** Frees a prefetched batch that will not be used (the loop stopped early). */
-  close(): void {
-    if (!this.nextItem.done) disposeBatch(this.nextItem.value);
-    this.nextItem = { done: true, value: undefined };
-    this.iterator.return?.();
-  }
-}
-
-/** Frees every tensor reachable in a batch (arrays and plain objects), each once. */
-export function disposeBatch(...batches: unknown[]): void {
-  const seen = new Set<Tensor>();
-  for (const b of batches) collectTensors(b, seen, 0);
-  for (const t of seen) if (!t.isDisposed && !t.kept) t.dispose();
-}
-
-function collectTensors(value: unknown, out: Set<Tensor>, depth: number): void {
-  if (value === null || typeof value !== "object" || depth > 8) return;
-  const t = value as Tensor;
-  if (typeof t.dispose === "function" && typeof t.isDisposed === "boolean") {
-    out.add(t);
-    return;
-  }
-  if (Array.isArray(value)) for (const v of value) collectTensors(v, out, depth + 1);
-  else if (Object.getPrototypeOf(value) === Object.prototype) {
-    for (const v of Object.values(value)) collectTensors(v, out, depth + 1);
-  }
-}
-
-/** Converts step outputs for hooks: tensors become numbers (one element) so nothing outlives the step. */
-export function outputsToNumbers(value: unknown, depth = 0): unknown {
-  if (value === null || typeof value !== "object" || depth > 6) return value;
-  const t = value as Tensor;
-  if (typeof t.dispose === "function" && typeof t.item === "function") {
-    return t.numel() === 1 ? Number(t.item()) : null;
-  }
-  if (Array.isArray(value)) return value.map((v) => outputsToNumbers(v, depth + 1));
-  if (Object.getPrototypeOf(value) === Object.prototype) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = outputsToNumbers(v, depth + 1);
-    return out;
-  }
-  return value;
-}
-
 /** overfit_batches: Lightning replaces a shuffled training sampler with a sequential one. */
 export function withoutShuffle(loader: Loader): Loader {
   if (loader instanceof DataLoader && loader.shuffle) {
@@ -120,33 +161,4 @@ export function withoutShuffle(loader: Loader): Loader {
     });
   }
   return loader;
-}
-
-const METHOD = {
-  train: "trainDataloader",
-  val: "valDataloader",
-  test: "testDataloader",
-  predict: "predictDataloader",
-};
-
-export function hasLoaderMethod(t: Trainer, method: string): boolean {
-  const dm = t.datamodule as unknown as Record<string, unknown> | null;
-  if (dm !== null && typeof dm[method] === "function") return true;
-  return typeof (t.lightningModule as unknown as Record<string, unknown>)[method] === "function";
-}
-
-/** The loaders of a stage: passed explicitly, else from the datamodule, else from the module (hook recorded). */
-export async function loadersFor(
-  t: Trainer,
-  stage: keyof typeof METHOD,
-  explicit: unknown,
-): Promise<Loader[]> {
-  const method = METHOD[stage];
-  let value: unknown = explicit;
-  if (value === undefined || value === null) {
-    const dm = t.datamodule as unknown as Record<string, unknown> | null;
-    if (dm !== null && typeof dm[method] === "function") value = await t.hooks.datamodule(method);
-    else value = await t.hooks.module(method);
-  }
-  return t.strategy.processDataloaders(t, stage, asLoaderList(value, `${method}()`));
 }

@@ -1,12 +1,20 @@
-// Lightning's _LoggerConnector: turns what the active ResultCollection holds into trainer.callbackMetrics,
-// loggedMetrics and progressBarMetrics, and sends logger rows (`epoch` added, `step` = optimizer steps).
+// Lightning's _LoggerConnector: the Trainer's loggers (a default CSVLogger unless `logger` says otherwise), the
+// hyperparameters they get, and self.log's results: it turns what the active ResultCollection holds into
+// trainer.callbackMetrics, loggedMetrics and progressBarMetrics, and sends logger rows (`epoch` added, `step` =
+// optimizer steps).
+import type { LightningDataModule } from "../../datamodule.js";
+import { CSVLogger } from "../../loggers/csv.js";
 import type { Logger } from "../../loggers/logger.js";
+import type { LightningModule } from "../../module.js";
+import type { ResolvedTrainerOptions, TrainerOptions } from "../options.js";
+import type { TrainerState } from "../states.js";
 import type { MetricsDict } from "../types.js";
-import type { CollectionMetrics, ResultCollection } from "./results.js";
+import { type CollectionMetrics, ResultCollection } from "./results.js";
 
 /** What the connector reads from the trainer. */
 export interface LoggerConnectorHost {
   readonly loggers: readonly Logger[];
+  readonly state: TrainerState;
   readonly currentEpoch: number;
   readonly sanityChecking: boolean;
   readonly shouldStop: boolean;
@@ -14,23 +22,64 @@ export interface LoggerConnectorHost {
   readonly logEveryNSteps: number;
   /** Optimizer steps counted the way loggers see them (Lightning's `_batches_that_stepped`). */
   readonly batchesThatStepped: number;
-  /** The results of the loop that is running (training, or the evaluation loop). */
-  readonly activeResults: ResultCollection | null;
+}
+
+/** The loggers for a `logger` flag: true/undefined gives a CSVLogger in default_root_dir; fast_dev_run gives none. */
+export function buildLoggers(flag: TrainerOptions["logger"], options: ResolvedTrainerOptions): Logger[] {
+  if (options.fastDevRun !== false) return [];
+  if (flag === false || flag === null) return [];
+  if (flag === undefined || flag === true) return [new CSVLogger({ save_dir: options.defaultRootDir })];
+  return Array.isArray(flag) ? [...flag] : [flag];
 }
 
 /** Distributes logged values to loggers, callbacks and the progress bar. */
 export class LoggerConnector {
   /** null outside a loop's batches; true on the first batch; false afterwards (Lightning's `_first_loop_iter`). */
   firstLoopIter: boolean | null = null;
+  /** What self.log records in the training loop (on_step/on_epoch values, epoch aggregates). */
+  readonly trainResults = new ResultCollection(true);
+  /** What self.log records in the evaluation loops (validation, its sanity check, test). */
+  readonly evalResults = new ResultCollection(false);
   private readonly callback: MetricsDict = {};
   private readonly logged: MetricsDict = {};
   private readonly pbar: MetricsDict = {};
 
   constructor(private readonly host: LoggerConnectorHost) {}
 
+  /** The results of the loop that is running (training, or an evaluation loop); null outside loops. */
+  get activeResults(): ResultCollection | null {
+    const stage = this.host.state.stage;
+    if (stage === null) return null;
+    return stage === "train" ? this.trainResults : this.evalResults;
+  }
+
+  /**
+   * Sends the module's and datamodule's hyperparameters (merged; a key in both with different values is an
+   * error, as in Lightning's _log_hyperparams), the graph, and a save to every logger.
+   */
+  logHyperparams(module: LightningModule, datamodule: LightningDataModule | null): void {
+    const loggers = this.host.loggers;
+    if (loggers.length === 0) return;
+    const dmHparams = datamodule?.hparams ?? {};
+    for (const key of Object.keys(dmHparams)) {
+      if (key in module.hparamsInitial && module.hparamsInitial[key] !== dmHparams[key]) {
+        throw new Error(
+          `Error while merging hparams: the keys [${key}] are present in both the LightningModule's and ` +
+            "LightningDataModule's hparams but have different values.",
+        );
+      }
+    }
+    const hparams = { ...module.hparamsInitial, ...dmHparams };
+    for (const logger of loggers) {
+      logger.logHyperparams(hparams);
+      logger.logGraph(module);
+      logger.save();
+    }
+  }
+
   /** trainer.callbackMetrics: refreshed from the active results on every read, as in Lightning. */
   get callbackMetrics(): MetricsDict {
-    const results = this.host.activeResults;
+    const results = this.activeResults;
     if (results !== null) Object.assign(this.callback, this.metrics().callback);
     return this.callback;
   }
@@ -38,14 +87,14 @@ export class LoggerConnector {
     return this.logged;
   }
   get progressBarMetrics(): MetricsDict {
-    const results = this.host.activeResults;
+    const results = this.activeResults;
     if (results !== null) Object.assign(this.pbar, this.metrics().pbar);
     return this.pbar;
   }
 
   /** The active results' metrics, at step level inside a loop's batches and epoch level after. */
   metrics(): CollectionMetrics {
-    const results = this.host.activeResults;
+    const results = this.activeResults;
     if (results === null) return { callback: {}, log: {}, pbar: {} };
     return results.metrics(this.firstLoopIter !== null);
   }
@@ -54,7 +103,7 @@ export class LoggerConnector {
   onBatchStart(batch: unknown, dataloaderIdx: number | null): void {
     if (this.firstLoopIter === null) this.firstLoopIter = true;
     else if (this.firstLoopIter) this.firstLoopIter = false;
-    const results = this.host.activeResults;
+    const results = this.activeResults;
     if (results !== null) {
       results.batch = batch;
       results.batchSize = null;
@@ -65,7 +114,7 @@ export class LoggerConnector {
   /** Called after each batch: step-level values become visible to callbacks and the progress bar. */
   onBatchEnd(): void {
     this.absorb(this.metrics());
-    const results = this.host.activeResults;
+    const results = this.activeResults;
     if (results !== null) {
       results.batch = null;
       results.batchSize = null;
@@ -136,7 +185,7 @@ export class LoggerConnector {
 
   /** Resets the active results (end of an epoch or an evaluation run). */
   resetResults(): void {
-    this.host.activeResults?.reset();
+    this.activeResults?.reset();
     this.firstLoopIter = null;
   }
 
