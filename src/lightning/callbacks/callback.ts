@@ -2,10 +2,11 @@
 // The trainer awaits each hook, so a subclass may return a Promise (e.g. to write a checkpoint file).
 import { pyStr } from "../../common/pyvalue.js";
 import type { LightningModule } from "../module.js";
+import type { TrainerFn } from "../trainer/states.js";
 import type { Trainer } from "../trainer/trainer.js";
 
-/** The stage a trainer entry point runs: the `stage` argument of setup/teardown. */
-export type Stage = "fit" | "validate" | "test" | "predict";
+/** The stage a trainer entry point runs: the `stage` argument of setup/teardown (the Trainer's TrainerFn). */
+export type Stage = TrainerFn;
 
 /** What a hook may return: nothing, or a Promise the trainer awaits before going on. */
 export type HookResult = void | Promise<void>;

@@ -3,7 +3,7 @@
  * `last.ckpt` (a copy or a link), `-vN` names for taken files, removal of the files that drop out, and the
  * state (best_model_path, best_k_models, ...) that a resumed fit restores. Lightning 2.6 semantics.
  */
-import { Callback } from "./callback.js";
+import { CheckpointCallback } from "./checkpoint-callback.js";
 import { absoluteDir, fileExists, isInside, linkCheckpoint, pyJoin, removeFile } from "./checkpoint-files.js";
 import {
   dirpathChangedMessage,
@@ -20,7 +20,7 @@ import { MisconfigurationError } from "./options.js";
 import { type CheckpointTrainerView, metricEntries } from "./trainer-view.js";
 
 /** ModelCheckpoint's saving machinery and restorable state; ModelCheckpoint adds the hooks that call it. */
-export abstract class CheckpointSaver extends Callback {
+export abstract class CheckpointSaver extends CheckpointCallback {
   CHECKPOINT_JOIN_CHAR = "-";
   CHECKPOINT_EQUALS_CHAR = "=";
   CHECKPOINT_NAME_LAST = "last";

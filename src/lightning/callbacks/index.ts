@@ -1,5 +1,6 @@
 /** Lightning's built-in callbacks (one module each) and the Callback base class. */
 export { Callback, type Checkpoint, type HookResult, type Stage } from "./callback.js";
+export { CheckpointCallback } from "./checkpoint-callback.js";
 export { EarlyStopping, type EarlyStoppingOptions, EarlyStoppingReason } from "./early-stopping.js";
 export { LearningRateMonitor, type LearningRateMonitorOptions } from "./lr-monitor.js";
 export { setInfoSink } from "./messages.js";

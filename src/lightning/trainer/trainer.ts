@@ -7,6 +7,7 @@ import type { Tensor } from "../../torch/tensor.js";
 import type { Callback } from "../callbacks/callback.js";
 import { LightningDataModule } from "../datamodule.js";
 import type { Logger } from "../loggers/logger.js";
+import { VersionedDirLogger } from "../loggers/versioned-dir-logger.js";
 import { EvaluationLoop } from "../loops/evaluation-loop.js";
 import { FitLoop } from "../loops/fit-loop.js";
 import { PredictionLoop } from "../loops/prediction-loop.js";
@@ -271,8 +272,8 @@ export class Trainer extends TrainerFlags {
   get logDir(): string {
     const first = this.loggers[0];
     if (first === undefined) return this.defaultRootDir;
-    const name = first.constructor.name;
-    const dir = name === "CSVLogger" || name === "TensorBoardLogger" ? first.logDir : first.saveDir;
+    // Lightning reads log_dir of its CSV and TensorBoard loggers (a version folder), save_dir of the others.
+    const dir = first instanceof VersionedDirLogger ? first.logDir : first.saveDir;
     return dir ?? this.defaultRootDir;
   }
   get defaultRootDir(): string {
@@ -292,10 +293,6 @@ export class Trainer extends TrainerFlags {
   /** Whether a Ctrl-C asked the running fit to stop. */
   get interrupted(): boolean {
     return this.signalConnector.requested;
-  }
-  /** For setup/teardown: the stage name Lightning passes. */
-  stageName(): TrainerFn {
-    return this.state.fn ?? "fit";
   }
 
   // ---- services for modules, callbacks and loops ------------------------------------------------------------

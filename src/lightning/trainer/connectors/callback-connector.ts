@@ -3,7 +3,7 @@
 import { Callback } from "../../callbacks/callback.js";
 import { ModelCheckpoint } from "../../callbacks/model-checkpoint.js";
 import { ModelSummary } from "../../callbacks/model-summary.js";
-import { TQDMProgressBar } from "../../callbacks/progress-bar.js";
+import { ProgressBarBase, TQDMProgressBar } from "../../callbacks/progress-bar.js";
 import { Timer } from "../../callbacks/timer.js";
 import { isCheckpointCallback } from "../hooks.js";
 import type { ResolvedTrainerOptions, TrainerOptions } from "../options.js";
@@ -64,11 +64,7 @@ function mergeModelCallbacks(current: Callback[], fromModel: Callback[]): Callba
 }
 
 function isProgressBar(cb: Callback): boolean {
-  for (let p = Object.getPrototypeOf(cb); p !== null; p = Object.getPrototypeOf(p)) {
-    const name = (p.constructor as { name?: string }).name;
-    if (name === "ProgressBarBase" || name === "ProgressBar") return true;
-  }
-  return false;
+  return cb instanceof ProgressBarBase;
 }
 
 function checkpointsLast(callbacks: Callback[]): Callback[] {
