@@ -11,10 +11,10 @@ const root = join(import.meta.dirname, "..");
 const outdir = join(root, "dist", "bundle");
 rmSync(outdir, { recursive: true, force: true });
 await build({
-  // The CLI and the package's API (`import ... from "kiln"`) in one build: they share chunks, so a user's model
-  // or callback loaded by `kiln train` (a `file:` target importing "kiln") extends the very classes the
-  // bundled Trainer checks with instanceof (two separate copies would make every such check fail).
-  entryPoints: [join(root, "dist", "cli.js"), join(root, "dist", "index.js")],
+  // The CLI and the package's API (`import ... from "kiln"`, and "kiln/template") in one build: they share
+  // chunks, so a user's model or callback loaded by `kiln train` (a `file:` target importing "kiln") extends
+  // the very classes the bundled Trainer checks with instanceof (separate copies would fail every such check).
+  entryPoints: ["cli.js", "index.js", "template.js"].map((file) => join(root, "dist", file)),
   outdir,
   bundle: true,
   splitting: true,

@@ -152,6 +152,11 @@ export class MNISTDataModule extends LightningDataModule {
     return this.#preparing;
   }
 
+  /** Starts prepareData now; the Trainer's later call shares its outcome. */
+  override prepareDataEarly(): Promise<void> {
+    return this.prepareData();
+  }
+
   async #prepare(): Promise<void> {
     const title = DATASETS[this.dataset].title;
     const have = () => locateIdxFiles(this.dataset, this.rawDir).missing.length === 0;
@@ -281,7 +286,7 @@ export class MNISTDataModule extends LightningDataModule {
   }
 
   /** Frees the data tensors and stops a download in progress (setup must run again before further use). */
-  dispose(): void {
+  override dispose(): void {
     this.#abort.abort();
     for (const t of this.#tensors) t.dispose();
     this.#tensors = [];

@@ -26,11 +26,20 @@ export function wallTimeNow(): number {
 
 // tensorboard's _global_uid: a per-process counter that makes file names unique (the trailing `.<n>`).
 let nextFileUid = 0;
-// Writers with buffered records, flushed if the process exits without closing them.
+// Writers with buffered records, flushed if the process exits without closing them (the 'exit' listener is
+// installed with the first writer, not on import).
 const openWriters = new Set<EventFileWriter>();
-process.on("exit", () => {
-  for (const w of openWriters) w.close();
-});
+let flushOnExit = false;
+
+function trackOpenWriter(writer: EventFileWriter): void {
+  if (!flushOnExit) {
+    flushOnExit = true;
+    process.on("exit", () => {
+      for (const w of openWriters) w.close();
+    });
+  }
+  openWriters.add(writer);
+}
 
 /** One event file: the `brain.Event:2` header record first, then buffered records. */
 export class EventFileWriter {
@@ -50,7 +59,7 @@ export class EventFileWriter {
     this.path = join(logDir, name + (options.filename_suffix ?? ""));
     this.fd = openSync(this.path, "a");
     this.lastWrite = now;
-    openWriters.add(this);
+    trackOpenWriter(this);
     this.addEvent({
       wallTime: now,
       step: 0,
