@@ -102,7 +102,7 @@ export const CLASS: RegisterOptions = { kind: "class" };
 
 type Module = Promise<Record<string, unknown>>;
 const optim = () => import("./torch/optim/index.js") as Module;
-const schedulers = () => import("./torch/optim/lr_scheduler/index.js") as Module;
+const schedulers = () => import("./torch/optim/lr-scheduler/index.js") as Module;
 const loggers = () => import("./lightning/loggers/index.js") as Module;
 const modelCheckpoint = () => import("./lightning/callbacks/model-checkpoint.js") as Module;
 const earlyStopping = () => import("./lightning/callbacks/early-stopping.js") as Module;

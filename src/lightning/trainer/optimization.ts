@@ -1,6 +1,6 @@
 // configureOptimizers' return value turned into optimizers and scheduler configs (Lightning's
 // _init_optimizers_and_lr_schedulers), and the scheduler stepping of the training loop.
-import { ReduceLROnPlateau } from "../../torch/optim/lr_scheduler/reduce-lr-on-plateau.js";
+import { ReduceLROnPlateau } from "../../torch/optim/lr-scheduler/reduce-lr-on-plateau.js";
 import type { LRSchedulerConfig, OptimizerLike, OptimizersConfig, SchedulerLike } from "./types.js";
 
 /** A scheduler config with every default filled in. */

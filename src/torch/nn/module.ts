@@ -14,7 +14,7 @@ import { keep } from "../scope.js";
 import { Tensor } from "../tensor.js";
 import { Parameter } from "./parameter.js";
 import { indentTail } from "./pyrepr.js";
-import { type LoadStateDictResult, loadStateDict, type StateDictInput, stateDict } from "./state_dict.js";
+import { type LoadStateDictResult, loadStateDict, type StateDictInput, stateDict } from "./state-dict.js";
 
 const meta: unique symbol = Symbol("kiln.nn.module");
 

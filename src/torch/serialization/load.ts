@@ -6,9 +6,9 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { elementSize } from "./dtypes.js";
-import { unpickle } from "./pickle_reader.js";
-import { PickleError, PyDict, UnsupportedPickleContent } from "./pickle_values.js";
-import { resolveTorchGlobal, StorageType, type TypedStorage } from "./torch_globals.js";
+import { unpickle } from "./pickle-reader.js";
+import { PickleError, PyDict, UnsupportedPickleContent } from "./pickle-values.js";
+import { resolveTorchGlobal, StorageType, type TypedStorage } from "./torch-globals.js";
 import {
   getTensorAdapter,
   markOrderedDict,
@@ -23,7 +23,7 @@ import {
   type RandomAccessSource,
   ZipFormatError,
   ZipReader,
-} from "./zip_reader.js";
+} from "./zip-reader.js";
 
 export interface LoadOptions {
   /** Return RawTensor even when a TensorAdapter is installed. */

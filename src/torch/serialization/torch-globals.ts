@@ -4,7 +4,7 @@
  * when the GLOBAL opcode is read, before anything could be called.
  */
 import { dtypeOfStorageClass, dtypeOfTorchName, elementSize } from "./dtypes.js";
-import { PickleError, PyCallable, PyDict, UnsupportedPickleContent } from "./pickle_values.js";
+import { PickleError, PyCallable, PyDict, UnsupportedPickleContent } from "./pickle-values.js";
 import { type DType, type RawStorage, type RawTensor, TorchDevice, TorchDtype, Tuple } from "./types.js";
 
 /** The value a `torch.<X>Storage` GLOBAL pushes: only used inside persistent ids. */

@@ -1,4 +1,4 @@
-/** Values the pickle reader produces and the hooks it calls: the contract between it and torch_globals. */
+/** Values the pickle reader produces and the hooks it calls: the contract between it and torch-globals.ts. */
 
 /** A Python dict while unpickling (insertion-ordered, any key), plus attributes set by BUILD. */
 export class PyDict {

@@ -7,7 +7,7 @@ import {
   lrSchedulerClasses,
   type SchedulableOptimizer,
   type SchedulableParamGroup,
-} from "../../../../src/torch/optim/lr_scheduler/index.js";
+} from "../../../../src/torch/optim/lr-scheduler/index.js";
 
 export const FIXTURES = resolve(import.meta.dirname, "../../../fixtures/lr_scheduler");
 

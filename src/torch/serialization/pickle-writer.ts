@@ -4,7 +4,7 @@
  * writes reads like one torch.save wrote. Torch-specific values (tensors) are written by a hook.
  */
 import { PyFloat } from "../../common/pyvalue.js";
-import { ByteBuffer, encodeLong, latin1, OP } from "./pickle_opcodes.js";
+import { ByteBuffer, encodeLong, latin1, OP } from "./pickle-opcodes.js";
 import { orderedDictMarker, pickleAttributes, TorchDevice, TorchDtype, Tuple } from "./types.js";
 
 /** Writes a value the generic rules do not know (tensors); returns false to decline. */

@@ -10,7 +10,7 @@ import {
   OneCycleLR,
   ReduceLROnPlateau,
   StepLR,
-} from "../../../../src/torch/optim/lr_scheduler/index.js";
+} from "../../../../src/torch/optim/lr-scheduler/index.js";
 import { dummyOptimizer, sgd } from "./helpers.js";
 
 // Options as an untyped YAML config would pass them.

@@ -1,21 +1,21 @@
 /**
  * A pickle reader (protocols 0-5, the opcodes CPython emits for data) that never runs code: GLOBAL and
  * STACK_GLOBAL go through a resolver that knows only an allowlist (torch's weights_only rules live in
- * torch_globals.ts), and REDUCE/NEWOBJ/BUILD act only on what that resolver returned. Dicts are built as
+ * torch-globals.ts), and REDUCE/NEWOBJ/BUILD act only on what that resolver returned. Dicts are built as
  * PyDict and turned into JS objects or Maps by the caller, once every key is known.
  */
 // Re-exported: users of the reader need these value types.
-export { PickleError, PyCallable, PyDict, type UnpicklerHooks } from "./pickle_values.js";
+export { PickleError, PyCallable, PyDict, type UnpicklerHooks } from "./pickle-values.js";
 
 import { PyFloat } from "../../common/pyvalue.js";
-import { decodeLong, latin1, normalizeInt, OP } from "./pickle_opcodes.js";
+import { decodeLong, latin1, normalizeInt, OP } from "./pickle-opcodes.js";
 import {
   PickleError,
   PyCallable,
   PyDict,
   type UnpicklerHooks,
   UnsupportedPickleContent,
-} from "./pickle_values.js";
+} from "./pickle-values.js";
 import { Tuple } from "./types.js";
 
 export interface UnpickleOptions {

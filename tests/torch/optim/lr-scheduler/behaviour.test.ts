@@ -9,7 +9,7 @@ import {
   OneCycleLR,
   ReduceLROnPlateau,
   StepLR,
-} from "../../../../src/torch/optim/lr_scheduler/index.js";
+} from "../../../../src/torch/optim/lr-scheduler/index.js";
 import { assertClose, dummyOptimizer, sgd } from "./helpers.js";
 
 test("construction takes the first step and records initial_lr and base_lrs", () => {

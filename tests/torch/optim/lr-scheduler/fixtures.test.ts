@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { CosineAnnealingLR, LinearLR } from "../../../../src/torch/optim/lr_scheduler/index.js";
+import { CosineAnnealingLR, LinearLR } from "../../../../src/torch/optim/lr-scheduler/index.js";
 import {
   advance,
   assertDeepClose,
