@@ -2,9 +2,9 @@
 import { PyFloat } from "../../common/pyvalue.js";
 import { ConfigKeyError, InterpolationResolutionError, ValidationError } from "./errors.js";
 import { resolveKeyAndRoot, selectImpl } from "./key-path.js";
+import { nodeStr } from "./node-str.js";
 import { type ContainerNode, DictNode, isContainer, ListNode, type Node, ValueNode } from "./nodes.js";
 import { attachResult, toContainer } from "./plain.js";
-import { pyStrValue } from "./py-repr.js";
 import { decodeElement, type EvalContext } from "./resolve.js";
 import { strftime } from "./strftime.js";
 import { parseYamlConfig } from "./yaml-load.js";
@@ -136,16 +136,16 @@ function selectFrom(ctx: EvalContext, key: string, throwOnMissing: boolean): Nod
 
 function requireString(v: unknown, what: string): string {
   if (typeof v !== "string")
-    throw new TypeError(`${what} requires a string as input, but obtained \`${pyStrValue(v)}\``);
+    throw new TypeError(`${what} requires a string as input, but obtained \`${nodeStr(v)}\``);
   return v;
 }
 /** OmegaConf's built-in resolvers (oc.*) and Hydra's `now`. */
 function registerBuiltins(): void {
   registerInternal("oc.env", (args) => {
-    const key = pyStrValue(args[0]);
+    const key = nodeStr(args[0]);
     const value = process.env[key];
     if (value !== undefined) return value;
-    if (args.length > 1) return args[1] === null ? null : pyStrValue(args[1]);
+    if (args.length > 1) return args[1] === null ? null : nodeStr(args[1]);
     throw new InterpolationResolutionError(`Environment variable '${key}' not found`);
   });
 
@@ -163,7 +163,7 @@ function registerBuiltins(): void {
     if (expr === null) return null;
     if (typeof expr !== "string") {
       throw new TypeError(
-        `\`oc.decode\` can only take strings or None as input, but \`${pyStrValue(expr)}\` is not`,
+        `\`oc.decode\` can only take strings or None as input, but \`${nodeStr(expr)}\` is not`,
       );
     }
     return decodeElement(expr, ctx);
@@ -173,7 +173,7 @@ function registerBuiltins(): void {
     let obj = args[0];
     if (typeof obj === "string") obj = parseYamlConfig(obj, {}).node;
     if (!isContainer(obj) && (obj === null || typeof obj !== "object")) {
-      throw new ValidationError(`oc.create: cannot create a config from \`${pyStrValue(obj)}\``);
+      throw new ValidationError(`oc.create: cannot create a config from \`${nodeStr(obj)}\``);
     }
     return attachResult(obj, ctx.node);
   });

@@ -5,6 +5,7 @@
  * with each summarised layer's forward wrapped; FLOPs count matrix products (Linear, Conv2d) as PyTorch's
  * FlopCounterMode does, so elementwise layers count 0.
  */
+import { pyRepr } from "../../common/pyrepr.js";
 import { noGrad } from "../../torch/autograd.js";
 import { Conv2d } from "../../torch/nn/conv.js";
 import { Linear } from "../../torch/nn/linear.js";
@@ -75,14 +76,9 @@ function shapeOf(value: unknown): unknown {
   return "?";
 }
 
-function pyList(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(pyList).join(", ")}]`;
-  return typeof value === "string" ? `'${value}'` : String(value);
-}
-
 // Python's str() of a recorded size: `[10, 256]`, or `?` for a layer the example input never reached.
 function sizeCell(size: unknown): string {
-  return size === undefined || typeof size === "string" ? "?" : pyList(size);
+  return size === undefined || typeof size === "string" ? "?" : pyRepr(size);
 }
 
 // FLOPs of one layer's own matrix products for one call (PyTorch counts 2 per multiply-add).

@@ -5,9 +5,10 @@
  */
 import { rmSync } from "node:fs";
 import { join } from "node:path";
+import { pyStrOf } from "../../../common/pyrepr.js";
 import { pyStr } from "../../../common/pyvalue.js";
 import { type CheckpointCallbackView, type FinalizeStatus, type Hyperparameters, Logger } from "../logger.js";
-import { convertParams, flattenDict, pyStrOf } from "../params.js";
+import { convertParams, flattenDict } from "../params.js";
 import { FileBackend, RestBackend, type RunBackend } from "./backends.js";
 import { checkpointArtifactPath, scanCheckpoints, writeCheckpointMetadata } from "./checkpoints.js";
 import { defaultRunTags, TAG } from "./context-tags.js";
