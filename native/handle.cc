@@ -333,10 +333,13 @@ void registerHandles(Napi::Env env, Napi::Object exports) {
   }
 #endif
   reserveCodeRange();
-  defineOp(env, exports, "dispose", Dispose);
-  defineOp(env, exports, "isDisposed", IsDisposed);
-  defineOp(env, exports, "stats", Stats);
-  defineOp(env, exports, "allocatorInfo", AllocatorInfo);
+  static const Op kOps[] = {
+      {"dispose", Dispose, 1},
+      {"isDisposed", IsDisposed, 1},
+      {"stats", Stats, 0},
+      {"allocatorInfo", AllocatorInfo, 0},
+  };
+  defineOps(env, exports, kOps);
 }
 
 }  // namespace kiln

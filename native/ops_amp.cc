@@ -107,13 +107,16 @@ Napi::Value DeterministicAlgorithmsState(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void registerAmpOps(Napi::Env env, Napi::Object exports) {
-  defineOp(env, exports, "autocastEnter", AutocastEnter);
-  defineOp(env, exports, "autocastExit", AutocastExit);
-  defineOp(env, exports, "autocastState", AutocastState);
-  defineOp(env, exports, "ampForeachNonFiniteCheckAndUnscale_", AmpForeachNonFiniteCheckAndUnscale);
-  defineOp(env, exports, "ampUpdateScale_", AmpUpdateScale);
-  defineOp(env, exports, "useDeterministicAlgorithms", UseDeterministicAlgorithms);
-  defineOp(env, exports, "deterministicAlgorithmsState", DeterministicAlgorithmsState);
+  static const Op kOps[] = {
+      {"autocastEnter", AutocastEnter, 4},
+      {"autocastExit", AutocastExit, 4},
+      {"autocastState", AutocastState, 1},
+      {"ampForeachNonFiniteCheckAndUnscale_", AmpForeachNonFiniteCheckAndUnscale, 3},
+      {"ampUpdateScale_", AmpUpdateScale, 6},
+      {"useDeterministicAlgorithms", UseDeterministicAlgorithms, 2},
+      {"deterministicAlgorithmsState", DeterministicAlgorithmsState, 0},
+  };
+  defineOps(env, exports, kOps);
 }
 
 }  // namespace kiln

@@ -281,12 +281,15 @@ Napi::Value ZeroGrads(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void registerOptimOps(Napi::Env env, Napi::Object exports) {
-  defineOp(env, exports, "sgdStep", SgdStep);
-  defineOp(env, exports, "adamStep", AdamStep);
-  defineOp(env, exports, "adamKernel", AdamKernel);
-  defineOp(env, exports, "rmspropStep", RmspropStep);
-  defineOp(env, exports, "adagradStep", AdagradStep);
-  defineOp(env, exports, "zeroGrads", ZeroGrads);
+  static const Op kOps[] = {
+      {"sgdStep", SgdStep, 9},
+      {"adamStep", AdamStep, 12},
+      {"adamKernel", AdamKernel, 0},
+      {"rmspropStep", RmspropStep, 10},
+      {"adagradStep", AdagradStep, 9},
+      {"zeroGrads", ZeroGrads, 2},
+  };
+  defineOps(env, exports, kOps);
 }
 
 }  // namespace kiln
