@@ -3,7 +3,7 @@
 #include "kiln.h"
 
 // Declared here rather than through <ATen/autocast_mode.h>: that header pulls in NativeFunctions.h and
-// torch/library.h, which would add tens of seconds to this translation unit (DESIGN.md §12). These are the
+// torch/library.h, which would add tens of seconds to this translation unit (docs/ARCHITECTURE.md, "Facts"). These are the
 // exported functions of libtorch_cpu that torch.autocast calls.
 namespace at::autocast {
 TORCH_API bool is_autocast_enabled(at::DeviceType device_type);

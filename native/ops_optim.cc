@@ -1,4 +1,4 @@
-// Fused optimizer steps: one native call updates every parameter of a group (DESIGN.md §5).
+// Fused optimizer steps: one native call updates every parameter of a group (docs/ARCHITECTURE.md, "Facts").
 //
 // Each step repeats PyTorch 2.13's single-tensor (foreach=False) implementation in torch/optim/*.py op for op,
 // with the scalar hyperparameters computed in double the way Python computes them (`beta1 ** step`, `lr / bc1`,
