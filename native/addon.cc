@@ -90,6 +90,7 @@ namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   kiln::registerGuard(env, exports);
   kiln::registerHandles(env, exports);
+  kiln::registerTransitOps(env, exports);
   kiln::registerTensorCore(env, exports);
   kiln::registerCreation(env, exports);
   kiln::registerRuntime(env, exports);

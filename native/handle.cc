@@ -146,9 +146,14 @@ void reportBytes(napi_env env, HandleTable& table, int64_t delta) {
   }
 }
 
+// The bytes a new handle adds: its storage's, unless another tensor already holds that storage (a view, an
+// alias). Counting a 30 MB dataset's storage again for each of a batch's 128 row views told V8 of gigabytes of
+// external memory it then collected for, at about 1 ms per view.
 int64_t storageBytes(const at::Tensor& t) {
   auto* impl = t.unsafeGetTensorImpl();
-  return impl->has_storage() ? static_cast<int64_t>(impl->unsafe_storage().nbytes()) : 0;
+  if (!impl->has_storage()) return 0;
+  const c10::Storage& storage = impl->unsafe_storage();
+  return storage.use_count() == 1 ? static_cast<int64_t>(storage.nbytes()) : 0;
 }
 
 struct Found {

@@ -91,6 +91,7 @@ const char* allocatorMode();
 // ---- families (one file each, called from the module init) ----------------------------------------------
 void registerGuard(Napi::Env env, Napi::Object exports);      // args.cc (init: the TorchError class)
 void registerHandles(Napi::Env env, Napi::Object exports);    // handle.cc
+void registerTransitOps(Napi::Env env, Napi::Object exports); // transit.cc (tensors between threads)
 void registerTensorCore(Napi::Env env, Napi::Object exports); // tensor_core.cc
 void registerCreation(Napi::Env env, Napi::Object exports);   // creation.cc
 void registerRuntime(Napi::Env env, Napi::Object exports);    // addon.cc

@@ -129,6 +129,13 @@ Napi::Value To(const Napi::CallbackInfo& info) {
   return wrap(info.Env(), t.to(device, dtype, /*non_blocking=*/false, copy));
 }
 
+// pinMemory(t): a copy in page-locked memory (needs a CUDA libtorch: ATen refuses without a pinned allocator).
+Napi::Value PinMemory(const Napi::CallbackInfo& info) { return wrap(info.Env(), argTensor(info, 0).pin_memory()); }
+
+Napi::Value IsPinned(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), argTensor(info, 0).is_pinned());
+}
+
 // ---- autograd -------------------------------------------------------------------------------------------
 
 Napi::Value RequiresGrad(const Napi::CallbackInfo& info) {
@@ -208,6 +215,8 @@ void registerTensorCore(Napi::Env env, Napi::Object exports) {
       {"numel", Numel, 1},
       {"dim", Dim, 1},
       {"to", To, 4},
+      {"pinMemory", PinMemory, 1},
+      {"isPinned", IsPinned, 1},
       {"requiresGrad", RequiresGrad, 1},
       {"setRequiresGrad", SetRequiresGrad, 2},
       {"isLeaf", IsLeaf, 1},

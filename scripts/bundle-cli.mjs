@@ -14,7 +14,14 @@ await build({
   // The CLI and the package's API (`import ... from "kiln"`, and "kiln/template") in one build: they share
   // chunks, so a user's model or callback loaded by `kiln train` (a `file:` target importing "kiln") extends
   // the very classes the bundled Trainer checks with instanceof (separate copies would fail every such check).
-  entryPoints: ["cli.js", "index.js", "template.js"].map((file) => join(root, "dist", file)),
+  // The DataLoader's worker threads load worker-main.js from beside the chunk that starts them
+  // (src/torch/data/worker-pool.ts), sharing the chunks too, so a worker's dataset classes are the bundle's.
+  entryPoints: {
+    cli: join(root, "dist", "cli.js"),
+    index: join(root, "dist", "index.js"),
+    template: join(root, "dist", "template.js"),
+    "worker-main": join(root, "dist", "torch", "data", "worker-main.js"),
+  },
   outdir,
   bundle: true,
   splitting: true,

@@ -27,7 +27,18 @@ export async function runTask(task: "train" | "eval", hydraArgs: string[]): Prom
       if (task === "train") return (await import("./train.js")).trainMain(cfg);
       return (await import("./eval.js")).evalMain(cfg);
     },
-    { configDir: process.env.KILN_CONFIG_DIR ?? DEFAULT_CONFIG_DIR, configName: task, appName: task },
+    {
+      configDir: process.env.KILN_CONFIG_DIR ?? DEFAULT_CONFIG_DIR,
+      configName: task,
+      appName: task,
+      programName: `kiln ${task}`,
+      // Completion scripts call back into this very kiln (node, its flags, the bin file) on every <TAB>.
+      completion: {
+        name: "kiln",
+        subcommands: ["train", "eval"],
+        command: [process.execPath, ...process.execArgv, process.argv[1] ?? "kiln"],
+      },
+    },
   );
   return result.exitCode;
 }

@@ -7,6 +7,7 @@ export * as config from "./config/index.js";
 export {
   compose,
   type DictConfig,
+  HydraCallback,
   registerAlias,
   registerLazyTarget,
   registerResolver,
@@ -27,7 +28,7 @@ export {
   instantiate,
   instantiateSync,
   registerFrameworkTargets,
-} from "./targets.js";
+} from "./lightning/targets.js";
 /** Tensors, autograd, nn, optim, data and serialization over libtorch. */
 export * as torch from "./torch/index.js";
 export { train, trainMain } from "./train.js";

@@ -14,7 +14,7 @@ import {
   registerAliases,
   registerFrameworkTargets,
   registerLazyTargets,
-} from "../targets.js";
+} from "../lightning/targets.js";
 
 /** Kiln's `_target_` names of the template's classes. */
 export const TEMPLATE_TARGETS = {

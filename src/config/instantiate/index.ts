@@ -2,7 +2,7 @@
  * Hydra's `instantiate` and the `_target_` registry it resolves through. The registry starts empty: the layers
  * that own classes register them (src/targets.ts for the framework, src/utils/targets.ts for the template).
  */
-export { isPartialTarget, type PartialTarget } from "./call.js";
+export { describeInstantiated, isPartialTarget, type PartialTarget } from "./call.js";
 export { checkOptions, OptionsError } from "./check-options.js";
 export { InstantiationError } from "./errors.js";
 export {

@@ -3,10 +3,11 @@
  * runs a task once (RUN) or as a sweep (MULTIRUN) through the configured sweeper and launcher.
  */
 import { type ComposedNodes, composeNodes } from "../compose/compose.js";
-import type { RunMode } from "../compose/config-loader.js";
+import { loadRepository, type RunMode } from "../compose/config-loader.js";
 import type { ConfigRepository } from "../compose/repository.js";
 import type { ListNode, ValueNode } from "../omegaconf/index.js";
 import { select } from "../omegaconf/index.js";
+import { HydraCallbacks } from "./callbacks.js";
 import { getLogger } from "./logger.js";
 import { createLauncher, createSweeper, type HydraContext } from "./plugins.js";
 import { configureHydraLogging, type JobReturn, plainAt, runJob, type TaskFunction } from "./run-job.js";
@@ -61,6 +62,16 @@ export class HydraApp {
     return composed;
   }
 
+  /** The config groups and options a composition with `overrides` would see, without composing. */
+  repository(overrides: string[]): ConfigRepository {
+    return loadRepository({
+      configDir: this.opts.configDir,
+      extraConfigDir: this.opts.extraConfigDir,
+      configName: this.opts.configName,
+      overrides,
+    });
+  }
+
   /** `hydra.mode` as the config sets it (null when unset or when composition fails). */
   getMode(overrides: string[]): RunMode | null {
     try {
@@ -72,14 +83,28 @@ export class HydraApp {
     }
   }
 
-  /** Runs the task once in `hydra.run.dir`. */
+  /** Runs the task once in `hydra.run.dir`, telling `hydra.callbacks` of the run's and the job's start and end. */
   async run(task: TaskFunction, overrides: string[]): Promise<JobReturn> {
     const { cfg } = this.composeConfig({ overrides, mode: "RUN", withLogConfiguration: true });
-    return runJob({ config: cfg, task, jobDirKey: "hydra.run.dir", jobSubdirKey: null });
+    const callbacks = await HydraCallbacks.create(cfg, this.warn);
+    await callbacks.onRunStart(cfg, this.opts.configName);
+    const ret = await runJob({
+      config: cfg,
+      task,
+      jobDirKey: "hydra.run.dir",
+      jobSubdirKey: null,
+      callbacks,
+    });
+    await callbacks.onRunEnd(cfg, this.opts.configName, ret);
+    return ret;
   }
 
+  /** Where a callback's failure is reported (Hydra: warnings.warn): `opts.warn`, else a process UserWarning. */
+  private readonly warn = (message: string): void =>
+    this.opts.warn ? this.opts.warn(message) : process.emitWarning(message, "UserWarning");
+
   /** The context handed to sweepers and launchers. */
-  context(): HydraContext {
+  context(callbacks: HydraCallbacks = HydraCallbacks.none()): HydraContext {
     const ctx: HydraContext = {
       loadSweepConfig: (master, overrides) => {
         const hydraOverrides = (select(master, "hydra.overrides.hydra") as ListNode).items.map((i) =>
@@ -94,6 +119,7 @@ export class HydraApp {
       },
       groupOptions: (group) => this.repo().groupOptions(group, "config"),
       groupExists: (group) => this.repo().groupExists(group),
+      callbacks,
     };
     return ctx;
   }
@@ -107,11 +133,13 @@ export class HydraApp {
   /** Runs a sweep: the configured sweeper expands the overrides, the launcher runs the jobs. */
   async multirun(task: TaskFunction, overrides: string[], failFast = false): Promise<MultirunResult> {
     const { cfg } = this.composeConfig({ overrides, mode: "MULTIRUN", withLogConfiguration: true });
+    const callbacks = await HydraCallbacks.create(cfg, this.warn);
+    await callbacks.onMultirunStart(cfg, this.opts.configName);
     const sweeperConf = plainAt(cfg, "hydra.sweeper") as Record<string, unknown>;
     if (failFast) sweeperConf.fail_fast = true;
     const sweeper = createSweeper(sweeperConf);
     const launcher = createLauncher(plainAt(cfg, "hydra.launcher") as Record<string, unknown>);
-    const context = this.context();
+    const context = this.context(callbacks);
     launcher.setup({ config: cfg, context, task });
     sweeper.setup({ config: cfg, context, task, launcher });
     const taskOverrides = (select(cfg, "hydra.overrides.task") as ListNode).items.map((i) =>
@@ -119,6 +147,7 @@ export class HydraApp {
     );
     const returns = await sweeper.sweep(taskOverrides);
     configureHydraLogging(cfg);
+    await callbacks.onMultirunEnd(cfg, this.opts.configName);
     const jobs = returns.flat();
     const result = {
       returns,

@@ -55,6 +55,7 @@ export class BasicLauncher implements Launcher {
         task: this.task as TaskFunction,
         jobDirKey: "hydra.sweep.dir",
         jobSubdirKey: "hydra.sweep.subdir",
+        callbacks: context.callbacks,
       });
       runs.push(ret);
       if (ret.status === "FAILED") {

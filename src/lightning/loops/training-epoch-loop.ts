@@ -63,11 +63,12 @@ export class TrainingEpochLoop extends RunningLoop {
     this.batchesThatStepped = Number(stateGet(own, "_batches_that_stepped") ?? 0);
   }
 
-  /** Optimizer steps taken (Lightning's epoch_loop.global_step). */
+  /** Optimizer steps taken (Lightning's epoch_loop.global_step; 0 before a module is attached). */
   get globalStep(): number {
-    if (this.trainer.lightningModule.automaticOptimization)
-      return this.automaticOptimization.optimProgress.optimizerSteps;
-    return this.manualOptimization.optimStepProgress.total.completed;
+    const t = this.trainer;
+    if (t.hasLightningModule && !t.lightningModule.automaticOptimization)
+      return this.manualOptimization.optimStepProgress.total.completed;
+    return this.automaticOptimization.optimProgress.optimizerSteps;
   }
 
   /** Resets the per-epoch ("current") counts when a new epoch starts (not when one is resumed). */

@@ -154,6 +154,10 @@ export class Trainer extends TrainerFlags {
       throw new Error("The Trainer has no LightningModule attached (call fit/validate/test first).");
     return this.#module;
   }
+  /** Whether a LightningModule is attached (lightningModule throws when none is). */
+  get hasLightningModule(): boolean {
+    return this.#module !== null;
+  }
   get datamodule(): LightningDataModule | null {
     return this.#datamodule;
   }

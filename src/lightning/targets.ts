@@ -3,7 +3,7 @@
  * Lightning and PyTorch that map to them, registered lazily: each entry imports its module on first use, so
  * composing a config (and `--help`, `--cfg`, `--info`) never loads torch or the addon (docs/ARCHITECTURE.md,
  * "Layers"). Nothing is registered on import: the CLI and the template's tasks call registerFrameworkTargets(),
- * and `instantiate` from "kiln" calls it on first use.
+ * and instantiate() here (what `kiln` exports, and what loadFromCheckpoint uses) calls it on first use.
  */
 import {
   instantiate as configInstantiate,
@@ -13,7 +13,7 @@ import {
   type RegisterOptions,
   registerAlias,
   registerLazyTarget,
-} from "./config/index.js";
+} from "../config/index.js";
 
 /** Kiln's `_target_` names of the framework's classes. */
 export const FRAMEWORK_TARGETS = {
@@ -25,6 +25,12 @@ export const FRAMEWORK_TARGETS = {
   TQDMProgressBar: "kiln.callbacks.TQDMProgressBar",
   LearningRateMonitor: "kiln.callbacks.LearningRateMonitor",
   Timer: "kiln.callbacks.Timer",
+  DeviceStatsMonitor: "kiln.callbacks.DeviceStatsMonitor",
+  GradientAccumulationScheduler: "kiln.callbacks.GradientAccumulationScheduler",
+  LearningRateFinder: "kiln.callbacks.LearningRateFinder",
+  BackboneFinetuning: "kiln.callbacks.BackboneFinetuning",
+  StochasticWeightAveraging: "kiln.callbacks.StochasticWeightAveraging",
+  BatchSizeFinder: "kiln.callbacks.BatchSizeFinder",
   Trainer: "kiln.Trainer",
   CSVLogger: "kiln.loggers.CSVLogger",
   TensorBoardLogger: "kiln.loggers.TensorBoardLogger",
@@ -41,6 +47,13 @@ export const FRAMEWORK_TARGETS = {
   LinearLR: "kiln.torch.optim.lr_scheduler.LinearLR",
   OneCycleLR: "kiln.torch.optim.lr_scheduler.OneCycleLR",
   ReduceLROnPlateau: "kiln.torch.optim.lr_scheduler.ReduceLROnPlateau",
+  Compose: "kiln.transforms.Compose",
+  RandomCrop: "kiln.transforms.RandomCrop",
+  RandomHorizontalFlip: "kiln.transforms.RandomHorizontalFlip",
+  RandomVerticalFlip: "kiln.transforms.RandomVerticalFlip",
+  ToImage: "kiln.transforms.ToImage",
+  ToDtype: "kiln.transforms.ToDtype",
+  Normalize: "kiln.transforms.Normalize",
 } as const;
 
 const K = FRAMEWORK_TARGETS;
@@ -56,6 +69,15 @@ export const FRAMEWORK_ALIASES: Readonly<Record<string, string>> = Object.freeze
   "lightning.pytorch.callbacks.TQDMProgressBar": K.TQDMProgressBar,
   "lightning.pytorch.callbacks.LearningRateMonitor": K.LearningRateMonitor,
   "lightning.pytorch.callbacks.Timer": K.Timer,
+  // Lightning's toolbox callbacks, under both of Lightning's package names
+  ...pythonNames(["lightning.pytorch.callbacks", "pytorch_lightning.callbacks"], {
+    DeviceStatsMonitor: K.DeviceStatsMonitor,
+    GradientAccumulationScheduler: K.GradientAccumulationScheduler,
+    LearningRateFinder: K.LearningRateFinder,
+    BackboneFinetuning: K.BackboneFinetuning,
+    StochasticWeightAveraging: K.StochasticWeightAveraging,
+    BatchSizeFinder: K.BatchSizeFinder,
+  }),
   // configs/trainer/*.yaml
   "lightning.pytorch.trainer.Trainer": K.Trainer,
   "lightning.pytorch.Trainer": K.Trainer,
@@ -79,7 +101,25 @@ export const FRAMEWORK_ALIASES: Readonly<Record<string, string>> = Object.freeze
   "torch.optim.lr_scheduler.LinearLR": K.LinearLR,
   "torch.optim.lr_scheduler.OneCycleLR": K.OneCycleLR,
   "torch.optim.lr_scheduler.ReduceLROnPlateau": K.ReduceLROnPlateau,
+  // torchvision.transforms.v2 (a dataset's `transform` from a config list)
+  ...pythonNames(["torchvision.transforms.v2", "torchvision.transforms"], {
+    Compose: K.Compose,
+    RandomCrop: K.RandomCrop,
+    RandomHorizontalFlip: K.RandomHorizontalFlip,
+    RandomVerticalFlip: K.RandomVerticalFlip,
+    Normalize: K.Normalize,
+  }),
+  "torchvision.transforms.v2.ToImage": K.ToImage,
+  "torchvision.transforms.v2.ToDtype": K.ToDtype,
 });
+
+/** `{ "<module>.<Name>": target }` for each module spelling of each name. */
+function pythonNames(modules: readonly string[], names: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const module of modules)
+    for (const [name, target] of Object.entries(names)) out[`${module}.${name}`] = target;
+  return out;
+}
 
 /** A lazy target: a loader that imports the module holding the value, and its calling convention. */
 export type LazyTarget = readonly [load: () => Promise<unknown>, options: RegisterOptions];
@@ -101,19 +141,21 @@ const SCHEDULER: RegisterOptions = { kind: "class", positional: ["optimizer"] };
 export const CLASS: RegisterOptions = { kind: "class" };
 
 type Module = Promise<Record<string, unknown>>;
-const optim = () => import("./torch/optim/index.js") as Module;
-const schedulers = () => import("./torch/optim/lr-scheduler/index.js") as Module;
-const loggers = () => import("./lightning/loggers/index.js") as Module;
-const modelCheckpoint = () => import("./lightning/callbacks/model-checkpoint.js") as Module;
-const earlyStopping = () => import("./lightning/callbacks/early-stopping.js") as Module;
-const modelSummary = () => import("./lightning/callbacks/model-summary.js") as Module;
-const progressBar = () => import("./lightning/callbacks/progress-bar.js") as Module;
-const lrMonitor = () => import("./lightning/callbacks/lr-monitor.js") as Module;
-const timer = () => import("./lightning/callbacks/timer.js") as Module;
+const optim = () => import("../torch/optim/index.js") as Module;
+const schedulers = () => import("../torch/optim/lr-scheduler/index.js") as Module;
+const loggers = () => import("./loggers/index.js") as Module;
+const callbacks = () => import("./callbacks/index.js") as Module;
+const transforms = () => import("../torch/transforms/index.js") as Module;
+const modelCheckpoint = () => import("./callbacks/model-checkpoint.js") as Module;
+const earlyStopping = () => import("./callbacks/early-stopping.js") as Module;
+const modelSummary = () => import("./callbacks/model-summary.js") as Module;
+const progressBar = () => import("./callbacks/progress-bar.js") as Module;
+const lrMonitor = () => import("./callbacks/lr-monitor.js") as Module;
+const timer = () => import("./callbacks/timer.js") as Module;
 
 /** Every framework target: name → [loader, calling convention]. */
 export const FRAMEWORK_TARGET_TABLE: Readonly<Record<string, LazyTarget>> = {
-  [K.Trainer]: [pick(() => import("./lightning/trainer/trainer.js") as Module, "Trainer"), CLASS],
+  [K.Trainer]: [pick(() => import("./trainer/trainer.js") as Module, "Trainer"), CLASS],
   [K.ModelCheckpoint]: [pick(modelCheckpoint, "ModelCheckpoint"), CLASS],
   [K.EarlyStopping]: [pick(earlyStopping, "EarlyStopping"), CLASS],
   [K.ModelSummary]: [pick(modelSummary, "ModelSummary"), CLASS],
@@ -122,6 +164,12 @@ export const FRAMEWORK_TARGET_TABLE: Readonly<Record<string, LazyTarget>> = {
   [K.TQDMProgressBar]: [pick(progressBar, "TQDMProgressBar"), CLASS],
   [K.LearningRateMonitor]: [pick(lrMonitor, "LearningRateMonitor"), CLASS],
   [K.Timer]: [pick(timer, "Timer"), CLASS],
+  [K.DeviceStatsMonitor]: [pick(callbacks, "DeviceStatsMonitor"), CLASS],
+  [K.GradientAccumulationScheduler]: [pick(callbacks, "GradientAccumulationScheduler"), CLASS],
+  [K.LearningRateFinder]: [pick(callbacks, "LearningRateFinder"), CLASS],
+  [K.BackboneFinetuning]: [pick(callbacks, "BackboneFinetuning"), CLASS],
+  [K.StochasticWeightAveraging]: [pick(callbacks, "StochasticWeightAveraging"), CLASS],
+  [K.BatchSizeFinder]: [pick(callbacks, "BatchSizeFinder"), CLASS],
   [K.CSVLogger]: [pick(loggers, "CSVLogger"), CLASS],
   [K.TensorBoardLogger]: [pick(loggers, "TensorBoardLogger"), CLASS],
   [K.MLFlowLogger]: [pick(loggers, "MLFlowLogger"), CLASS],
@@ -137,6 +185,14 @@ export const FRAMEWORK_TARGET_TABLE: Readonly<Record<string, LazyTarget>> = {
   [K.LinearLR]: [pick(schedulers, "LinearLR"), SCHEDULER],
   [K.OneCycleLR]: [pick(schedulers, "OneCycleLR"), SCHEDULER],
   [K.ReduceLROnPlateau]: [pick(schedulers, "ReduceLROnPlateau"), SCHEDULER],
+  // torchvision's positional parameters, so that `_args_` and keyword spellings both work
+  [K.Compose]: [pick(transforms, "Compose"), { kind: "class", positional: ["transforms"] }],
+  [K.RandomCrop]: [pick(transforms, "RandomCrop"), { kind: "class", positional: ["size"] }],
+  [K.RandomHorizontalFlip]: [pick(transforms, "RandomHorizontalFlip"), CLASS],
+  [K.RandomVerticalFlip]: [pick(transforms, "RandomVerticalFlip"), CLASS],
+  [K.ToImage]: [pick(transforms, "ToImage"), { kind: "class", options: false }],
+  [K.ToDtype]: [pick(transforms, "ToDtype"), { kind: "class", positional: ["dtype"] }],
+  [K.Normalize]: [pick(transforms, "Normalize"), { kind: "class", positional: ["mean", "std"] }],
 };
 
 /** Registers each lazy target of `table` (a name registered already is left as it is). */
