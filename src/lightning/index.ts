@@ -8,7 +8,7 @@ export * from "./metrics/index.js";
 export { LightningModule, moveToDevice, type TrainingStepOutput } from "./module.js";
 export type { LoadFromCheckpointOptions, MapLocation } from "./saving.js";
 export { CheckpointError, LIGHTNING_VERSION } from "./trainer/connectors/checkpoint-connector.js";
-export { InterruptSignal } from "./trainer/interrupt.js";
+export { InterruptSignal, TerminateSignal } from "./trainer/interrupt.js";
 export type { ResolvedTrainerOptions, TrainerOptions } from "./trainer/options.js";
 export { type Precision, PrecisionPlugin, usePrecisionPlugin } from "./trainer/precision.js";
 export { SimpleProfiler } from "./trainer/profiler.js";

@@ -1,7 +1,7 @@
 /**
  * The task wrapper (the template's `task_wrapper`): runs a task, logs a failure with its stack to the job's
  * log file before re-raising it, and whatever happens closes every logger the task created with the status
- * that fits (success, failed, or interrupted for Ctrl-C) and prints the output dir. Closing loggers even on
+ * that fits (success, failed, or interrupted for Ctrl-C and SIGTERM) and prints the output dir. Closing loggers even on
  * failure keeps a multirun's later jobs (and MLflow run statuses) sane.
  */
 import { existsSync } from "node:fs";
@@ -11,6 +11,7 @@ import type { Callback } from "../lightning/callbacks/callback.js";
 import type { LightningDataModule } from "../lightning/datamodule.js";
 import type { FinalizeStatus, Logger } from "../lightning/loggers/logger.js";
 import type { LightningModule } from "../lightning/module.js";
+import { InterruptSignal } from "../lightning/trainer/interrupt.js";
 import type { Trainer } from "../lightning/trainer/trainer.js";
 import { RankedLogger } from "./ranked-logger.js";
 
@@ -43,8 +44,7 @@ export interface TaskResult {
 export type TaskBody = (cfg: DictConfig, objects: TaskObjects) => Promise<Record<string, number>>;
 
 function statusOf(error: unknown): FinalizeStatus {
-  // Error#name is an explicit property (InterruptSignal sets Python's "KeyboardInterrupt"), not a class name.
-  return error instanceof Error && error.name === "KeyboardInterrupt" ? "interrupted" : "failed";
+  return error instanceof InterruptSignal ? "interrupted" : "failed"; // Ctrl-C or SIGTERM
 }
 
 /** Closes `loggers` with `status`; a logger that fails to close is reported, not thrown. */

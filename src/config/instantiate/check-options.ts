@@ -17,6 +17,20 @@ export class OptionsError extends TypeError {
   }
 }
 
+/**
+ * One option has a value its class cannot take (`max_epochs: abc`); `option` lets instantiate point at the line
+ * or command-line override that set it, instead of the class's `_target_` line.
+ */
+export class OptionValueError extends RangeError {
+  override name = "OptionValueError";
+  constructor(
+    readonly option: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 function snakeCase(key: string): string {
   return key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
 }

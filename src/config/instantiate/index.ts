@@ -3,7 +3,7 @@
  * that own classes register them (src/targets.ts for the framework, src/utils/targets.ts for the template).
  */
 export { describeInstantiated, isPartialTarget, type PartialTarget } from "./call.js";
-export { checkOptions, OptionsError } from "./check-options.js";
+export { checkOptions, OptionsError, OptionValueError } from "./check-options.js";
 export { InstantiationError } from "./errors.js";
 export {
   type ConvertMode,

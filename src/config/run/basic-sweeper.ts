@@ -4,8 +4,9 @@
  * `hydra.sweep.dir/hydra.sweep.subdir`. Unlike Hydra, a failed job does not end the sweep unless
  * `hydra.sweeper.fail_fast=true`; every job is reported in a summary at the end.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { makeDirs, writeFileAtomic } from "../../common/files.js";
+import { SystemExit } from "../../common/system-exit.js";
 import { jobOverrideStrings } from "../compose/override-adapter.js";
 import { type DictNode, select, toYaml, update } from "../omegaconf/index.js";
 import { getLogger } from "./logger.js";
@@ -38,7 +39,7 @@ export class BasicLauncher implements Launcher {
   async launch(jobOverrides: string[][], initialJobIdx: number): Promise<JobReturn[]> {
     const config = this.config as DictNode;
     const context = this.context as HydraContext;
-    mkdirSync(String(select(config, "hydra.sweep.dir")), { recursive: true });
+    makeDirs(String(select(config, "hydra.sweep.dir")), "hydra.sweep.dir");
     log.info(`Launching ${jobOverrides.length} jobs locally`);
     const runs: JobReturn[] = [];
     for (let i = 0; i < jobOverrides.length; i++) {
@@ -58,6 +59,9 @@ export class BasicLauncher implements Launcher {
         callbacks: context.callbacks,
       });
       runs.push(ret);
+      // A job stopped on purpose (SIGTERM, Ctrl-C: a SystemExit) ends the sweep, as in Python, where the
+      // exception leaves the sweeper's loop.
+      if (ret.error instanceof SystemExit) break;
       if (ret.status === "FAILED") {
         log.error(`Job #${idx} failed: ${errorLine(ret.error)}`);
         if (this.failFast) break;
@@ -104,8 +108,7 @@ export class BasicSweeper implements Sweeper {
     const config = this.config as DictNode;
     const jobs = this.splitArguments(taskOverrides);
     const sweepDir = String(select(config, "hydra.sweep.dir"));
-    mkdirSync(sweepDir, { recursive: true });
-    writeFileSync(join(sweepDir, "multirun.yaml"), toYaml(config));
+    writeFileAtomic(join(sweepDir, "multirun.yaml"), toYaml(config), { place: "hydra.sweep.dir" });
     // Compose every job first, as Hydra does, so a bad combination fails before anything runs.
     for (const overrides of jobs) (this.context as HydraContext).loadSweepConfig(config, overrides);
     const size = this.maxBatchSize && this.maxBatchSize > 0 ? this.maxBatchSize : Math.max(jobs.length, 1);
@@ -116,6 +119,7 @@ export class BasicSweeper implements Sweeper {
       const results = await (this.launcher as Launcher).launch(batch, idx);
       returns.push(results);
       idx += batch.length;
+      if (results.some((r) => r.error instanceof SystemExit)) break;
       if (this.failFast && results.some((r) => r.status === "FAILED")) break;
     }
     return returns;

@@ -3,6 +3,8 @@
  * `last.ckpt` (a copy or a link), `-vN` names for taken files, removal of the files that drop out, and the
  * state (best_model_path, best_k_models, ...) that a resumed fit restores. Lightning 2.6 semantics.
  */
+import { FileSystemError } from "../../common/files.js";
+import { optionPlace } from "../../common/origins.js";
 import { CheckpointCallback } from "./checkpoint-callback.js";
 import { absoluteDir, fileExists, isInside, linkCheckpoint, pyJoin, removeFile } from "./checkpoint-files.js";
 import {
@@ -228,7 +230,12 @@ export abstract class CheckpointSaver extends CheckpointCallback {
 
   /** Has the trainer write a checkpoint to `filepath` and tells the loggers (on global rank 0). */
   protected async saveCheckpointFile(trainer: CheckpointTrainerView, filepath: string): Promise<void> {
-    await trainer.saveCheckpoint(filepath, this.saveWeightsOnly);
+    try {
+      await trainer.saveCheckpoint(filepath, this.saveWeightsOnly);
+    } catch (err) {
+      // A full disk or a read-only folder: say which setting put the checkpoint there.
+      throw err instanceof FileSystemError ? err.withPlace(optionPlace(this, "dirpath")) : err;
+    }
     this.#lastGlobalStepSaved = trainer.globalStep;
     this.#lastCheckpointSaved = filepath;
     if (trainer.isGlobalZero !== false) {

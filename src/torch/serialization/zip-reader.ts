@@ -2,6 +2,13 @@
  * A zip reader for torch.save archives: finds the (ZIP64) end records, reads the central directory, and
  * reads one record at a time with positioned reads, so a multi-GB checkpoint never has to fit in one Buffer.
  * Every record's CRC-32 is checked when it is read.
+ *
+ * Memory is bounded for compressed records (a decompression bomb: a 2 MB file whose data.pkl inflates to
+ * 1.5 GB): a record whose declared size is more than `maxInflateRatio` times its compressed size (and over
+ * 16 MiB) is refused before anything is inflated, and inflating never goes past the declared size, so a
+ * directory that lies about it cannot make it grow either. torch.save stores records uncompressed; only a
+ * re-zipped checkpoint has compressed ones. The ratio defaults to 200 (real tensors and pickles deflate far
+ * less; all-zero data reaches ~1000) and is raised with KILN_MAX_INFLATE_RATIO or the reader's option.
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { crc32, inflateRawSync } from "node:zlib";
@@ -49,6 +56,33 @@ export class FileSource implements RandomAccessSource {
   }
 }
 
+/** The default of maxInflateRatio. */
+export const DEFAULT_MAX_INFLATE_RATIO = 200;
+/** Records up to this inflated size are never refused for their ratio (small pickles compress well). */
+const RATIO_FREE_BYTES = 16 * 1024 * 1024;
+
+/** The inflate ratio limit: the option, else $KILN_MAX_INFLATE_RATIO, else the default. */
+export function maxInflateRatio(option?: number): number {
+  const raw = option ?? process.env.KILN_MAX_INFLATE_RATIO;
+  if (raw === undefined || raw === "") return DEFAULT_MAX_INFLATE_RATIO;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 1) {
+    throw new RangeError(
+      `KILN_MAX_INFLATE_RATIO=${raw}: must be a number >= 1 (default ${DEFAULT_MAX_INFLATE_RATIO})`,
+    );
+  }
+  return n;
+}
+
+function megabytes(n: number): string {
+  return n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(1)} GB` : `${(n / 1024 ** 2).toFixed(1)} MB`;
+}
+
+/** A record would inflate out of proportion to its compressed size (a decompression bomb); refused unread. */
+export class InflateLimitError extends Error {
+  override name = "InflateLimitError";
+}
+
 /** The archive is not a well-formed zip file; the message says what is wrong. */
 export class ZipFormatError extends Error {
   override name = "ZipFormatError";
@@ -85,8 +119,13 @@ function u64(dv: DataView, pos: number): number {
 export class ZipReader {
   readonly entries = new Map<string, ZipEntry>();
   private readonly decoder = new TextDecoder("utf-8", { fatal: false });
+  private readonly maxRatio: number;
 
-  constructor(private readonly source: RandomAccessSource) {
+  constructor(
+    private readonly source: RandomAccessSource,
+    options: { maxInflateRatio?: number } = {},
+  ) {
+    this.maxRatio = maxInflateRatio(options.maxInflateRatio);
     this.readDirectory();
   }
 
@@ -108,9 +147,19 @@ export class ZipReader {
     if (dataOffset + entry.compressedSize > this.source.size) {
       throw new ZipFormatError(`record '${name}' runs past the end of the file`);
     }
+    if (entry.method === 8) this.checkProportion(entry);
     let data = this.source.readAt(dataOffset, entry.compressedSize);
     if (entry.method === 8) {
-      data = inflateRawSync(data);
+      try {
+        data = inflateRawSync(data, { maxOutputLength: Math.max(entry.size, 1) });
+      } catch (e) {
+        if ((e as { code?: string }).code !== "ERR_BUFFER_TOO_LARGE") {
+          throw new ZipFormatError(`record '${name}' does not inflate: ${(e as Error).message}`);
+        }
+        throw new ZipFormatError(
+          `record '${name}' inflates past the ${entry.size} bytes its directory entry declares`,
+        );
+      }
     } else if (entry.method !== 0) {
       throw new ZipFormatError(`record '${name}' uses unsupported compression method ${entry.method}`);
     }
@@ -124,6 +173,18 @@ export class ZipReader {
       );
     }
     return data;
+  }
+
+  // Refused before inflating: nothing of the record is read or allocated.
+  private checkProportion(entry: ZipEntry): void {
+    const ratio = entry.size / Math.max(entry.compressedSize, 1);
+    if (entry.size <= RATIO_FREE_BYTES || ratio <= this.maxRatio) return;
+    throw new InflateLimitError(
+      `record '${entry.name}' would inflate ${megabytes(entry.compressedSize)} to ${megabytes(entry.size)} ` +
+        `(${Math.round(ratio)}x), more than the ${this.maxRatio}x allowed: refused before inflating it ` +
+        "(torch.save stores records uncompressed; this looks like a decompression bomb). If the file is " +
+        `trusted, raise the limit: KILN_MAX_INFLATE_RATIO=${Math.ceil(ratio)}`,
+    );
   }
 
   private readDirectory(): void {

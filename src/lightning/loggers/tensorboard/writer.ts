@@ -3,9 +3,10 @@
  * `events.out.tfevents.<secs>.<host>.<pid>.<n>` file; a SummaryWriter (the TensorBoardLogger's `experiment`)
  * opens a new file when used again after close(), as torch's `_get_file_writer` does (fit, then test).
  */
-import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { closeSync, openSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { describeIoError, makeDirs } from "../../../common/files.js";
 import { encodeEvent, type SummaryValue, type TbEvent } from "./event.js";
 import { encodeRecord } from "./tfrecord.js";
 
@@ -52,12 +53,16 @@ export class EventFileWriter {
     readonly logDir: string,
     private readonly options: SummaryWriterOptions = {},
   ) {
-    mkdirSync(logDir, { recursive: true });
+    makeDirs(logDir);
     const now = wallTimeNow();
     const secs = String(Math.floor(now)).padStart(10, "0");
     const name = `events.out.tfevents.${secs}.${hostname()}.${process.pid}.${nextFileUid++}`;
     this.path = join(logDir, name + (options.filename_suffix ?? ""));
-    this.fd = openSync(this.path, "a");
+    try {
+      this.fd = openSync(this.path, "a");
+    } catch (err) {
+      throw describeIoError(err, "write", this.path);
+    }
     this.lastWrite = now;
     trackOpenWriter(this);
     this.addEvent({

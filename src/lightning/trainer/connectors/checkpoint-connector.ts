@@ -2,8 +2,9 @@
 // tests/fixtures/lightning/tiny.ckpt.txt), written with Kiln's torch.save (atomic, readable by Python's
 // torch.load(weights_only=True)), and what a stage restores from one (weights for every entry point; callbacks,
 // optimizers, schedulers, loop counters and the RNG state for fit).
-import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { makeDirs } from "../../../common/files.js";
 import { getRngState, setRngState } from "../../../torch/generator.js";
 import { load, save } from "../../../torch/serialization/index.js";
 import { markOrderedDict } from "../../../torch/serialization/types.js";
@@ -68,8 +69,8 @@ export function resumeLoggerRuns(loggers: readonly Logger[], runIds: Record<stri
 
 /** Writes `checkpoint` to `filepath` atomically (creating the folder) and frees its tensor aliases. */
 export function writeCheckpoint(checkpoint: Checkpoint, filepath: string): void {
-  mkdirSync(dirname(resolve(filepath)), { recursive: true });
   try {
+    makeDirs(dirname(resolve(filepath)));
     save(checkpoint, filepath);
   } finally {
     disposeTensors(checkpoint.state_dict);
