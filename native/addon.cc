@@ -69,15 +69,18 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void registerRuntime(Napi::Env env, Napi::Object exports) {
-  defineOp(env, exports, "manualSeed", ManualSeed);
-  defineOp(env, exports, "getNumThreads", GetNumThreads);
-  defineOp(env, exports, "setNumThreads", SetNumThreads);
-  defineOp(env, exports, "getNumInteropThreads", GetNumInteropThreads);
-  defineOp(env, exports, "setNumInteropThreads", SetNumInteropThreads);
-  defineOp(env, exports, "cudaIsAvailable", CudaIsAvailable);
-  defineOp(env, exports, "cudaDeviceCount", CudaDeviceCount);
-  defineOp(env, exports, "cudaSynchronize", CudaSynchronize);
-  defineOp(env, exports, "buildInfo", BuildInfo);
+  static const Op kOps[] = {
+      {"manualSeed", ManualSeed, 1},
+      {"getNumThreads", GetNumThreads, 0},
+      {"setNumThreads", SetNumThreads, 1},
+      {"getNumInteropThreads", GetNumInteropThreads, 0},
+      {"setNumInteropThreads", SetNumInteropThreads, 1},
+      {"cudaIsAvailable", CudaIsAvailable, 0},
+      {"cudaDeviceCount", CudaDeviceCount, 0},
+      {"cudaSynchronize", CudaSynchronize, 1},
+      {"buildInfo", BuildInfo, 0},
+  };
+  defineOps(env, exports, kOps);
 }
 
 }  // namespace kiln
@@ -87,6 +90,7 @@ namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   kiln::registerGuard(env, exports);
   kiln::registerHandles(env, exports);
+  kiln::registerTransitOps(env, exports);
   kiln::registerTensorCore(env, exports);
   kiln::registerCreation(env, exports);
   kiln::registerRuntime(env, exports);

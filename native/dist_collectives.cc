@@ -318,13 +318,16 @@ Napi::Value DistBroadcastString(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void registerDistCollectives(Napi::Env env, Napi::Object exports) {
-  defineOp(env, exports, "distAllReduce", DistAllReduce);
-  defineOp(env, exports, "distBroadcast", DistBroadcast);
-  defineOp(env, exports, "distAllReduceCoalesced", DistAllReduceCoalesced);
-  defineOp(env, exports, "distBroadcastCoalesced", DistBroadcastCoalesced);
-  defineOp(env, exports, "distBarrier", DistBarrier);
-  defineOp(env, exports, "distAllGather", DistAllGather);
-  defineOp(env, exports, "distBroadcastString", DistBroadcastString);
+  static const Op kOps[] = {
+      {"distAllReduce", DistAllReduce, 3},
+      {"distBroadcast", DistBroadcast, 3},
+      {"distAllReduceCoalesced", DistAllReduceCoalesced, 3},
+      {"distBroadcastCoalesced", DistBroadcastCoalesced, 3},
+      {"distBarrier", DistBarrier, 1},
+      {"distAllGather", DistAllGather, 2},
+      {"distBroadcastString", DistBroadcastString, 3},
+  };
+  defineOps(env, exports, kOps);
 }
 
 }  // namespace kiln

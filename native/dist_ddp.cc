@@ -222,13 +222,16 @@ Napi::Value DistDataBroadcastCoalesced(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void registerDistDdp(Napi::Env env, Napi::Object exports) {
-  defineOp(env, exports, "distDdpCreate", DistDdpCreate);
-  defineOp(env, exports, "distDdpPreForward", DistDdpPreForward);
-  defineOp(env, exports, "distDdpPrepareBackward", DistDdpPrepareBackward);
-  defineOp(env, exports, "distDdpNeedsSink", DistDdpNeedsSink);
-  defineOp(env, exports, "distDdpSink", DistDdpSink);
-  defineOp(env, exports, "distDdpDestroy", DistDdpDestroy);
-  defineOp(env, exports, "distDataBroadcastCoalesced", DistDataBroadcastCoalesced);
+  static const Op kOps[] = {
+      {"distDdpCreate", DistDdpCreate, 3},
+      {"distDdpPreForward", DistDdpPreForward, 5},
+      {"distDdpPrepareBackward", DistDdpPrepareBackward, 2},
+      {"distDdpNeedsSink", DistDdpNeedsSink, 1},
+      {"distDdpSink", DistDdpSink, 2},
+      {"distDdpDestroy", DistDdpDestroy, 1},
+      {"distDataBroadcastCoalesced", DistDataBroadcastCoalesced, 3},
+  };
+  defineOps(env, exports, kOps);
 }
 
 }  // namespace kiln

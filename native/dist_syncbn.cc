@@ -182,7 +182,10 @@ Napi::Value SyncBatchNorm(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void registerDistSyncBatchNorm(Napi::Env env, Napi::Object exports) {
-  defineOp(env, exports, "syncBatchNorm", SyncBatchNorm);
+  static const Op kOps[] = {
+      {"syncBatchNorm", SyncBatchNorm, 7},
+  };
+  defineOps(env, exports, kOps);
 }
 
 }  // namespace kiln

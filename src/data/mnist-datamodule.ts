@@ -150,6 +150,11 @@ export class MNISTDataModule extends LightningDataModule {
     return this.#preparing;
   }
 
+  /** Starts prepareData now; the Trainer's later call shares its outcome. */
+  override prepareDataEarly(): Promise<void> {
+    return this.prepareData();
+  }
+
   async #prepare(): Promise<void> {
     const title = DATASETS[this.dataset].title;
     // Checked first, whatever the source: a data_dir that is a file, or a folder that cannot be read, is an
@@ -304,7 +309,7 @@ export class MNISTDataModule extends LightningDataModule {
   }
 
   /** Frees the data tensors and stops a download in progress (setup must run again before further use). */
-  dispose(): void {
+  override dispose(): void {
     this.#abort.abort();
     for (const t of this.#tensors) t.dispose();
     this.#tensors = [];

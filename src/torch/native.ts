@@ -1,5 +1,5 @@
 // The only importer of the native addon. It is loaded lazily, on first use, so that importing the config layer
-// (or `--help`) never maps the 400 MB libtorch (DESIGN.md §2).
+// (or `--help`) never maps the 400 MB libtorch (docs/ARCHITECTURE.md, "Layers").
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -122,7 +122,7 @@ function load(): NativeAddon {
   return loaded;
 }
 
-// KILN_NUM_THREADS pins both libtorch pools; on a shared small machine more threads oversubscribe (DESIGN §12).
+// KILN_NUM_THREADS pins both libtorch pools; more threads than cores oversubscribe (docs/ARCHITECTURE.md, "Facts").
 function applyThreadSetting(a: NativeAddon, n: number): void {
   a.setNumThreads(n);
   try {

@@ -3,7 +3,7 @@
  * creates every thread of a parallel region up front; past what the system allows it prints "Thread creation
  * failed" and exits, or the process dies in a segfault (KILN_NUM_THREADS=100000), with no word of which
  * setting caused it. Two bounds apply, the smaller wins:
- * - 32 threads per CPU core: more only oversubscribes the cores (DESIGN.md §12: 2 threads on 2 shared cores
+ * - 32 threads per CPU core: more only oversubscribes the cores (docs/ARCHITECTURE.md, "Facts": 2 threads on 2 shared cores
  *   already ran 10-20x slower than 1), so a larger number is a typo or a misunderstanding, not a tuning;
  * - a quarter of the threads the system still has room for (kernel pid/thread limits, the cgroup's pids.max,
  *   minus the threads running now): Kiln sizes both libtorch pools (intra-op and inter-op) with the count.

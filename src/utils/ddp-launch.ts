@@ -34,6 +34,6 @@ export function rankCommand(localRank: number, argv: readonly string[]): string[
 
 /** Makes a multi-process Trainer started by this task launch its ranks into this run's folder. */
 export async function shareRunDirWithRanks(): Promise<void> {
-  const { setLaunchedRankCommand } = await import("../lightning/trainer/strategy-launcher.js");
+  const { setLaunchedRankCommand } = await import("../lightning/strategies/launcher.js");
   setLaunchedRankCommand(rankCommand);
 }

@@ -7,9 +7,13 @@
 import { existsSync } from "node:fs";
 import { join, posix } from "node:path";
 import type { DictConfig } from "../config/index.js";
+import type { Callback } from "../lightning/callbacks/callback.js";
+import type { LightningDataModule } from "../lightning/datamodule.js";
 import { recordElasticError } from "../lightning/environments/elastic-error.js";
 import type { FinalizeStatus, Logger } from "../lightning/loggers/logger.js";
+import type { LightningModule } from "../lightning/module.js";
 import { InterruptSignal } from "../lightning/trainer/interrupt.js";
+import type { Trainer } from "../lightning/trainer/trainer.js";
 import { RankedLogger } from "./ranked-logger.js";
 
 const log = new RankedLogger("src.utils.utils", true);
@@ -17,12 +21,18 @@ const log = new RankedLogger("src.utils.utils", true);
 /** The objects a task builds (filled in as it goes, so the wrapper can close what exists on failure). */
 export interface TaskObjects {
   cfg: DictConfig;
-  datamodule?: unknown;
-  model?: unknown;
-  callbacks?: unknown[];
+  datamodule?: LightningDataModule;
+  model?: LightningModule;
+  callbacks?: Callback[];
   logger?: Logger[];
-  trainer?: unknown;
+  trainer?: Trainer;
   [key: string]: unknown;
+}
+
+/** Frees the data and weights of a finished task: the jobs of a sweep run one after another in one process. */
+export function releaseObjects(objects: TaskObjects): void {
+  objects.datamodule?.dispose();
+  objects.model?.dispose();
 }
 
 /** What a task returns: its metrics and the objects it built. */

@@ -4,14 +4,14 @@ import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { compose, KILN_TARGETS, listTargets, resolveTarget } from "../../src/config/index.js";
+import { compose, listTargets, resolveTarget } from "../../src/config/index.js";
 import { Logger } from "../../src/lightning/loggers/logger.js";
 import { InterruptSignal, TerminateSignal } from "../../src/lightning/trainer/interrupt.js";
 import { SimpleDenseNet } from "../../src/models/components/simple-dense-net.js";
 import { collectHyperparameters } from "../../src/utils/log-hyperparameters.js";
 import { getMetricValue } from "../../src/utils/metric-value.js";
 import { findProjectRoot, parseDotenv, setupProjectRoot } from "../../src/utils/project-root.js";
-import { registerKilnTargets } from "../../src/utils/targets.js";
+import { KILN_TARGETS, registerKilnTargets } from "../../src/utils/targets.js";
 import { taskWrapper } from "../../src/utils/task-wrapper.js";
 import { CONFIG_DIR, ROOT, tempDir } from "./helpers.js";
 

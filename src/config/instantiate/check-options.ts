@@ -1,6 +1,6 @@
 /**
  * Option checking for classes that YAML instantiates. Kiln classes take one options object with the YAML's
- * snake_case keys (DESIGN.md §7); a typo in a config (`lrr: 0.1`, `maxEpochs: 3`) must fail loudly instead of
+ * snake_case keys (docs/ARCHITECTURE.md, "Conventions"); a typo in a config (`lrr: 0.1`, `maxEpochs: 3`) must fail loudly instead of
  * being ignored, the way Python rejects an unexpected keyword argument.
  */
 import { didYouMean } from "./suggest.js";

@@ -7,7 +7,6 @@ import { loadRepository, type RunMode } from "../compose/config-loader.js";
 import type { ConfigRepository } from "../compose/repository.js";
 import type { ListNode, ValueNode } from "../omegaconf/index.js";
 import { select } from "../omegaconf/index.js";
-import "./basic-sweeper.js";
 import { HydraCallbacks } from "./callbacks.js";
 import { getLogger } from "./logger.js";
 import { createLauncher, createSweeper, type HydraContext } from "./plugins.js";

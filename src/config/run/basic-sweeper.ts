@@ -10,13 +10,7 @@ import { SystemExit } from "../../common/system-exit.js";
 import { jobOverrideStrings } from "../compose/override-adapter.js";
 import { type DictNode, select, toYaml, update } from "../omegaconf/index.js";
 import { getLogger } from "./logger.js";
-import {
-  type HydraContext,
-  type Launcher,
-  registerLauncher,
-  registerSweeper,
-  type Sweeper,
-} from "./plugins.js";
+import type { HydraContext, Launcher, Sweeper } from "./plugins.js";
 import { configureHydraLogging, type JobReturn, runJob, type TaskFunction } from "./run-job.js";
 
 const log = getLogger("hydra");
@@ -131,17 +125,3 @@ export class BasicSweeper implements Sweeper {
     return returns;
   }
 }
-
-registerLauncher(
-  ["kiln.BasicLauncher", "hydra._internal.core_plugins.basic_launcher.BasicLauncher"],
-  () => new BasicLauncher(),
-);
-registerSweeper(
-  ["kiln.BasicSweeper", "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"],
-  (conf) =>
-    new BasicSweeper(
-      typeof conf.max_batch_size === "number" ? conf.max_batch_size : null,
-      (conf.params as Record<string, unknown> | null) ?? null,
-      conf.fail_fast === true,
-    ),
-);

@@ -4,6 +4,7 @@
  * sweeper and a parallel launcher by implementing these interfaces and registering them by name.
  */
 import type { DictNode } from "../omegaconf/index.js";
+import { BasicLauncher, BasicSweeper } from "./basic-sweeper.js";
 import type { HydraCallbacks } from "./callbacks.js";
 import type { JobReturn, TaskFunction } from "./run-job.js";
 
@@ -37,18 +38,41 @@ type Factory<T> = (conf: Record<string, unknown>) => T;
 
 const sweepers = new Map<string, Factory<Sweeper>>();
 const launchers = new Map<string, Factory<Launcher>>();
+let builtinsRegistered = false;
+
+/** Hydra's core plugins (the basic sweeper and launcher), registered on first use, not on import. */
+function registerBuiltins(): void {
+  if (builtinsRegistered) return;
+  builtinsRegistered = true;
+  registerLauncher(
+    ["kiln.BasicLauncher", "hydra._internal.core_plugins.basic_launcher.BasicLauncher"],
+    () => new BasicLauncher(),
+  );
+  registerSweeper(
+    ["kiln.BasicSweeper", "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"],
+    (conf) =>
+      new BasicSweeper(
+        typeof conf.max_batch_size === "number" ? conf.max_batch_size : null,
+        (conf.params as Record<string, unknown> | null) ?? null,
+        conf.fail_fast === true,
+      ),
+  );
+}
 
 /** Registers a sweeper under the `_target_` names that select it in `hydra.sweeper`. */
 export function registerSweeper(targets: string[], factory: Factory<Sweeper>): void {
+  registerBuiltins();
   for (const t of targets) sweepers.set(t, factory);
 }
 
 /** Registers a launcher under the `_target_` names that select it in `hydra.launcher`. */
 export function registerLauncher(targets: string[], factory: Factory<Launcher>): void {
+  registerBuiltins();
   for (const t of targets) launchers.set(t, factory);
 }
 
 function create<T>(kind: string, registry: Map<string, Factory<T>>, conf: Record<string, unknown>): T {
+  registerBuiltins();
   const target = String(conf._target_ ?? "");
   const factory = registry.get(target);
   if (!factory) {

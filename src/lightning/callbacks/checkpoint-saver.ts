@@ -5,7 +5,7 @@
  */
 import { FileSystemError } from "../../common/files.js";
 import { optionPlace } from "../../common/origins.js";
-import { Callback } from "./callback.js";
+import { CheckpointCallback } from "./checkpoint-callback.js";
 import { absoluteDir, fileExists, isInside, linkCheckpoint, pyJoin, removeFile } from "./checkpoint-files.js";
 import {
   dirpathChangedMessage,
@@ -22,7 +22,7 @@ import { MisconfigurationError } from "./options.js";
 import { type CheckpointTrainerView, metricEntries } from "./trainer-view.js";
 
 /** ModelCheckpoint's saving machinery and restorable state; ModelCheckpoint adds the hooks that call it. */
-export abstract class CheckpointSaver extends Callback {
+export abstract class CheckpointSaver extends CheckpointCallback {
   CHECKPOINT_JOIN_CHAR = "-";
   CHECKPOINT_EQUALS_CHAR = "=";
   CHECKPOINT_NAME_LAST = "last";

@@ -21,5 +21,5 @@ export { countParameters, Module, type ModuleTarget, type ParameterCounts } from
 export * from "./normalization.js";
 export { emptyParameter, Parameter } from "./parameter.js";
 export * from "./sparse.js";
-export { type LoadStateDictResult, StateDictError, type StateDictInput } from "./state_dict.js";
+export { type LoadStateDictResult, StateDictError, type StateDictInput } from "./state-dict.js";
 export { convertSyncBatchnorm, SyncBatchNorm } from "./sync-batchnorm.js";

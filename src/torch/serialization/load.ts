@@ -6,9 +6,9 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { elementSize } from "./dtypes.js";
-import { unpickle } from "./pickle_reader.js";
-import { PickleError, PyDict, UnsupportedPickleContent } from "./pickle_values.js";
-import { resolveTorchGlobal, StorageType, type TypedStorage } from "./torch_globals.js";
+import { unpickle } from "./pickle-reader.js";
+import { PickleError, PyDict, UnsupportedPickleContent } from "./pickle-values.js";
+import { resolveTorchGlobal, StorageType, type TypedStorage } from "./torch-globals.js";
 import {
   getTensorAdapter,
   markOrderedDict,
@@ -24,14 +24,14 @@ import {
   type RandomAccessSource,
   ZipFormatError,
   ZipReader,
-} from "./zip_reader.js";
+} from "./zip-reader.js";
 
 export interface LoadOptions {
   /** Return RawTensor even when a TensorAdapter is installed. */
   raw?: boolean;
   /** Wrap floats with integral values (`1.0`) in PyFloat, so saving the result again keeps them floats. */
   preserveFloats?: boolean;
-  /** Refuse a compressed record that inflates more than this many times its size (default 200; zip_reader.ts). */
+  /** Refuse a compressed record that inflates more than this many times its size (default 200; zip-reader.ts). */
   maxInflateRatio?: number;
 }
 

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { basename } from "node:path";
 import { writeAll, writeAtomic } from "../../common/files.js";
 import { elementSize, isDType, storageClassOf } from "./dtypes.js";
-import { PersistentId, PickleGlobal, type PickleHook, PickleReduce, Pickler } from "./pickle_writer.js";
+import { PersistentId, PickleGlobal, type PickleHook, PickleReduce, Pickler } from "./pickle-writer.js";
 import {
   getTensorAdapter,
   isRawTensor,
@@ -16,7 +16,7 @@ import {
   SerializationError,
   tuple,
 } from "./types.js";
-import { type ByteSink, ZipWriter } from "./zip_writer.js";
+import { type ByteSink, ZipWriter } from "./zip-writer.js";
 
 export interface SaveOptions {
   /** The archive's top folder; default: the file name without its extension, as PyTorch does. */

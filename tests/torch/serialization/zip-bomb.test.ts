@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
 import { test } from "node:test";
 import { crc32, deflateRawSync } from "node:zlib";
 import { loadFromBuffer, saveToBuffer } from "../../../src/torch/serialization/index.js";
-import { BufferSource, ZipReader } from "../../../src/torch/serialization/zip_reader.js";
+import { BufferSource, ZipReader } from "../../../src/torch/serialization/zip-reader.js";
 import { tempDir } from "../../app/helpers.js";
 
 const ROOT = resolve(import.meta.dirname, "..", "..", "..");

@@ -27,11 +27,20 @@ export function wallTimeNow(): number {
 
 // tensorboard's _global_uid: a per-process counter that makes file names unique (the trailing `.<n>`).
 let nextFileUid = 0;
-// Writers with buffered records, flushed if the process exits without closing them.
+// Writers with buffered records, flushed if the process exits without closing them (the 'exit' listener is
+// installed with the first writer, not on import).
 const openWriters = new Set<EventFileWriter>();
-process.on("exit", () => {
-  for (const w of openWriters) w.close();
-});
+let flushOnExit = false;
+
+function trackOpenWriter(writer: EventFileWriter): void {
+  if (!flushOnExit) {
+    flushOnExit = true;
+    process.on("exit", () => {
+      for (const w of openWriters) w.close();
+    });
+  }
+  openWriters.add(writer);
+}
 
 /** One event file: the `brain.Event:2` header record first, then buffered records. */
 export class EventFileWriter {
@@ -55,7 +64,7 @@ export class EventFileWriter {
       throw describeIoError(err, "write", this.path);
     }
     this.lastWrite = now;
-    openWriters.add(this);
+    trackOpenWriter(this);
     this.addEvent({
       wallTime: now,
       step: 0,
