@@ -12,6 +12,7 @@ import type { LightningDataModule } from "../lightning/datamodule.js";
 import { recordElasticError } from "../lightning/environments/elastic-error.js";
 import type { FinalizeStatus, Logger } from "../lightning/loggers/logger.js";
 import type { LightningModule } from "../lightning/module.js";
+import { endLaunchedJob } from "../lightning/strategies/launcher.js";
 import { InterruptSignal } from "../lightning/trainer/interrupt.js";
 import type { Trainer } from "../lightning/trainer/trainer.js";
 import { RankedLogger } from "./ranked-logger.js";
@@ -110,6 +111,9 @@ export function taskWrapper(body: TaskBody): (cfg: DictConfig) => Promise<TaskRe
       const outputDir = outputDirOf(cfg);
       if (outputDir !== null) await logRunArtifacts(objects.logger ?? [], outputDir);
       await closeLoggers(objects.logger ?? [], status);
+      // A multi-process job ends here: its process group and launched ranks (the next job of a sweep
+      // launches its own).
+      await endLaunchedJob();
       log.info(`Output dir: ${outputDir ?? "(unknown: paths.output_dir does not resolve)"}`);
     }
   };

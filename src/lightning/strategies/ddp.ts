@@ -19,12 +19,17 @@ import {
   initProcessGroup,
   isInitialized,
 } from "../../torch/distributed/index.js";
+import { convertSyncBatchnorm } from "../../torch/nn/sync-batchnorm.js";
 import { manualSeed } from "../../torch/runtime.js";
 import { tidy } from "../../torch/scope.js";
 import type { Tensor } from "../../torch/tensor.js";
 import type { Callback } from "../callbacks/callback.js";
 import { emitInfo, setInfoSink } from "../callbacks/messages.js";
-import { detectClusterEnvironment } from "../environments/index.js";
+import {
+  detectClusterEnvironment,
+  type ElasticInfo,
+  validateClusterSettings,
+} from "../environments/index.js";
 import type { Logger } from "../loggers/logger.js";
 import type { Loader } from "../loops/utilities.js";
 import type { LightningModule } from "../module.js";
@@ -50,19 +55,25 @@ function followEpoch(sampler: DistributedSampler, epochOf: () => number): Distri
   return sampler;
 }
 
-/** Lightning's "ddp" strategy for CPU processes on one machine (Gloo). */
+/** Lightning's "ddp" strategy for CPU processes (Gloo), on one machine or several. */
 export class DDPStrategy extends Strategy {
   readonly launcher: SubprocessLauncher;
   #env: RankEnvironment | null = null;
   #modelSynced = false;
+  #elastic: ElasticInfo | null = null;
 
-  /** `processes` ranks per machine; `timeout` bounds the rendezvous and every collective (ms). */
+  /**
+   * `processes` ranks per node on `numNodes` nodes; `timeout` bounds the rendezvous and every collective (ms);
+   * `syncBatchnorm` turns the module's BatchNorm layers into SyncBatchNorm (Lightning's sync_batchnorm).
+   */
   constructor(
     readonly processes: number,
+    readonly numNodes = 1,
     readonly timeout = DEFAULT_TIMEOUT_MS,
+    readonly syncBatchnorm = false,
   ) {
     super();
-    this.launcher = new SubprocessLauncher(processes);
+    this.launcher = new SubprocessLauncher(processes, numNodes);
   }
 
   override get name(): string {
@@ -75,10 +86,10 @@ export class DDPStrategy extends Strategy {
     return this.#env?.nodeRank ?? 0;
   }
   override get globalRank(): number {
-    return this.nodeRank * this.processes + this.localRank;
+    return this.#env?.globalRank ?? this.nodeRank * this.processes + this.localRank;
   }
   override get worldSize(): number {
-    return this.#env?.worldSize ?? this.processes;
+    return this.#env?.worldSize ?? this.processes * this.numNodes;
   }
   override get isDistributed(): boolean {
     return true;
@@ -105,16 +116,21 @@ export class DDPStrategy extends Strategy {
   }
 
   // Lightning's setup_environment, at every entry point: launch (rank 0, once), seed again from
-  // PL_GLOBAL_SEED (reset_seed), join the process group (once; it lives as long as the process).
+  // PL_GLOBAL_SEED (reset_seed), join the process group (once per job: finishLaunchedJob ends it).
   private async setupEnvironment(host: StrategyHost): Promise<void> {
-    this.#env ??= await this.launcher.launch(
-      detectClusterEnvironment(process.env),
-      () => findFreePort(),
-      host.options.numThreads !== null,
-    );
+    if (this.#env === null) {
+      const cluster = detectClusterEnvironment(process.env);
+      validateClusterSettings(cluster, process.env, this.processes, this.numNodes);
+      for (const [name, value] of Object.entries(cluster.exports)) process.env[name] = value;
+      this.#env = await this.launcher.launch(cluster, () => findFreePort(), host.options.numThreads !== null);
+      this.#elastic = cluster.elastic ?? null;
+    }
     const seed = process.env.PL_GLOBAL_SEED;
     if (seed !== undefined && seed !== "") manualSeed(Number(seed));
     if (isInitialized()) return;
+    // torchrun's agent hosts the store (TORCHELASTIC_USE_AGENT_STORE): every rank joins it as a client, under
+    // the attempt's prefix, as torch's env:// rendezvous does.
+    const agentStore = this.#elastic?.useAgentStore === true;
     await initProcessGroup({
       backend: "gloo",
       rank: this.globalRank,
@@ -122,6 +138,8 @@ export class DDPStrategy extends Strategy {
       masterAddr: this.#env.masterAddr,
       masterPort: this.#env.masterPort,
       timeout: this.timeout,
+      hostStore: agentStore ? false : undefined,
+      storePrefix: agentStore ? `/worker/attempt_${this.#elastic!.restartCount}` : undefined,
       whileWaiting: () => this.launcher.throwIfFailed(),
     });
     // Lightning's rank_zero_info: the other ranks stay quiet; rank 0 announces the group as Lightning does.
@@ -166,6 +184,9 @@ export class DDPStrategy extends Strategy {
           "gradients inside the automatic optimization loop. Use automatic optimization, or devices: 1.",
       );
     }
+    // Lightning's layer sync: BatchNorm layers become SyncBatchNorm (sharing their parameters and buffers, so
+    // the optimizer and the state dict see the same tensors) after setup and a checkpoint restore.
+    if (this.syncBatchnorm) convertSyncBatchnorm(module);
     const states = [...module.parameters(), ...module.buffers()];
     const what = "broadcasting rank 0's parameters";
     this.collective(what, () => broadcastCoalesced(states, 0, what));
@@ -245,5 +266,10 @@ export class DDPStrategy extends Strategy {
 
 /** The strategy for the Trainer's options: DDP when several CPU devices are asked for (see resolveStrategy). */
 export function createStrategy(options: TrainerOptions, accelerator: "cpu" | "cuda"): Strategy {
-  return resolveStrategy(options, accelerator, (processes) => new DDPStrategy(processes));
+  return resolveStrategy(
+    options,
+    accelerator,
+    (processes, nodes) =>
+      new DDPStrategy(processes, nodes, DEFAULT_TIMEOUT_MS, options.sync_batchnorm === true),
+  );
 }

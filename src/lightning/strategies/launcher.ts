@@ -30,10 +30,28 @@ export function setLaunchedRankCommand(
   rankCommand = provider;
 }
 
+/** The launchers that started ranks in this process and whose job has not ended (see endLaunchedJob). */
+const launchersOfJob = new Set<SubprocessLauncher>();
+
+/**
+ * Ends this process's part of a multi-process job (a run, or one job of a sweep): leaves the process group,
+ * waits up to `timeoutMs` for the ranks it launched to exit (then kills them), and restores the variables
+ * the launch set, so that the next job of a sweep forms its own group with its own ranks.
+ */
+export async function endLaunchedJob(timeoutMs = 30_000): Promise<void> {
+  const { destroyProcessGroup, isInitialized } = await import("../../torch/distributed/process-group.js");
+  if (isInitialized()) destroyProcessGroup();
+  for (const launcher of launchersOfJob) {
+    await launcher.waitForChildren(timeoutMs);
+    launcher.restoreEnvironment();
+  }
+  launchersOfJob.clear();
+}
+
 /** Starts the other local ranks (once per process) and tracks them. */
 export class SubprocessLauncher {
   readonly children: ChildProcess[] = [];
-  /** Set when a launched rank exited with an error: [local rank, exit code or signal]. */
+  /** Set when a launched rank exited with an error: [its global rank, exit code or signal]. */
   failure: [number, string] | null = null;
   #launched = false;
   /** The variables the launch set in this process's environment, with what they were before. */
@@ -58,6 +76,7 @@ export class SubprocessLauncher {
     let port = cluster.mainPort;
     if (!cluster.createsProcessesExternally && !this.#launched) {
       this.#launched = true;
+      launchersOfJob.add(this);
       if (port === null) {
         if (this.numNodes > 1) {
           throw new Error(
@@ -101,19 +120,20 @@ export class SubprocessLauncher {
 
   private start(localRank: number): void {
     const env = { ...process.env, LOCAL_RANK: String(localRank) };
+    const globalRank = Number(process.env.NODE_RANK ?? 0) * this.devices + localRank;
     const argv = process.argv.slice(1);
     const args = [...process.execArgv, ...(rankCommand?.(localRank, argv) ?? argv)];
     const child = spawn(process.execPath, args, { env, stdio: "inherit", cwd: process.cwd() });
     this.children.push(child);
     child.on("exit", (code, signal) => {
       if (code === 0 || this.failure !== null) return;
-      this.failure = [localRank, signal ?? `code ${code}`];
+      this.failure = [globalRank, signal ?? `code ${code}`];
       // Lightning's observer kills the run when a rank dies. The others notice through their collectives
       // (the connection closes) and fail with their own message; this is the backstop for a rank 0 that
       // is busy elsewhere.
       const timer = setTimeout(() => {
         process.stderr.write(
-          `[kiln] DDP: rank ${localRank} (pid ${child.pid}) exited with ${this.failure![1]}; stopping the run.\n`,
+          `[kiln] DDP: rank ${globalRank} (pid ${child.pid}) exited with ${this.failure![1]}; stopping the run.\n`,
         );
         this.kill();
         process.exit(code ?? 1);
