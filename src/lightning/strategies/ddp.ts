@@ -252,7 +252,7 @@ export class DDPStrategy extends Strategy {
       return fn();
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      const peer = this.launcher.failure;
+      const peer = this.launcher.failure ?? this.launcher.launcherFailure();
       const cause =
         peer !== null
           ? `rank ${peer[0]} exited with ${peer[1]}`

@@ -6,6 +6,7 @@
 // each node starts its own local ranks. Like Lightning's process observer, a rank that exits with an error
 // brings the whole run down instead of leaving it hanging.
 import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { setNumThreads } from "../../torch/runtime.js";
 import type { ClusterEnvironment } from "../environments/index.js";
@@ -119,7 +120,7 @@ export class SubprocessLauncher {
   }
 
   private start(localRank: number): void {
-    const env = { ...process.env, LOCAL_RANK: String(localRank) };
+    const env = { ...process.env, LOCAL_RANK: String(localRank), KILN_LAUNCHER_PID: String(process.pid) };
     const globalRank = Number(process.env.NODE_RANK ?? 0) * this.devices + localRank;
     const argv = process.argv.slice(1);
     const args = [...process.execArgv, ...(rankCommand?.(localRank, argv) ?? argv)];
@@ -163,6 +164,50 @@ export class SubprocessLauncher {
     await Promise.race([exited, late]);
     clearTimeout(timer);
     this.kill();
+  }
+
+  /**
+   * In a rank Kiln's launcher started: [the launching rank, "exited"] once that process is gone (this process
+   * was re-parented), else null. Lets a failed collective name the rank that died.
+   */
+  launcherFailure(): [number, string] | null {
+    return this.#deadChild() ?? this.#deadLauncher();
+  }
+
+  // A launched rank that died and whose exit event has not been delivered yet (a collective fails at once,
+  // before the event loop runs): Linux shows it as a zombie, or no longer, in /proc.
+  #deadChild(): [number, string] | null {
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    for (let i = 0; i < 10 && this.children.length > 0; i++) {
+      for (const [k, child] of this.children.entries()) {
+        if (child.pid === undefined) continue;
+        let state = "";
+        try {
+          state = readFileSync(`/proc/${child.pid}/stat`, "utf8").replace(/^.*\) /s, "")[0] ?? "";
+        } catch {
+          state = existsSync("/proc/self/stat") ? "gone" : "";
+        }
+        if (state === "Z" || state === "gone") {
+          const rank = Number(process.env.NODE_RANK ?? 0) * this.devices + k + 1;
+          return [rank, `a signal or an error (pid ${child.pid})`];
+        }
+      }
+      Atomics.wait(pause, 0, 0, 50);
+    }
+    return null;
+  }
+
+  #deadLauncher(): [number, string] | null {
+    const launcher = process.env.KILN_LAUNCHER_PID;
+    if (launcher === undefined || this.#launched) return null;
+    // A killed process closes its sockets before it is reaped: give the re-parenting a moment to show.
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    for (let i = 0; i < 10 && process.ppid === Number(launcher); i++) Atomics.wait(pause, 0, 0, 50);
+    if (process.ppid === Number(launcher)) return null;
+    return [
+      Number(process.env.NODE_RANK ?? 0) * this.devices,
+      `an error or a signal (pid ${launcher} is gone)`,
+    ];
   }
 
   /** Kills every launched rank that is still running (after rank 0 failed, as Lightning does). */
