@@ -8,9 +8,9 @@ import { join } from "node:path";
 import { ModelCheckpoint } from "../../src/lightning/callbacks/model-checkpoint.js";
 import { Trainer } from "../../src/lightning/trainer/trainer.js";
 import * as torch from "../../src/torch/index.js";
-import { LinearModule, loader, regressionData } from "../lightning/trainer/helpers.js";
+import { loader, regressionData } from "../lightning/trainer/helpers.js";
+import { ClusterModule } from "./cluster-module.js";
 
-type Tensor = torch.Tensor;
 const env = process.env;
 const out = env.KILN_OUT!;
 const devices = Number(env.KILN_DEVICES ?? 2);
@@ -28,24 +28,10 @@ process.on("exit", (code) => {
 torch.manualSeed(42);
 process.env.PL_GLOBAL_SEED = "42";
 
-/** The regression model, with BatchNorm1d before the linear layer when KILN_BN=1. */
-export class ClusterModule extends LinearModule {
-  bn: torch.nn.BatchNorm1d | null = env.KILN_BN === "1" ? new torch.nn.BatchNorm1d(3) : null;
-  override forward(x: Tensor): Tensor {
-    return super.forward(this.bn === null ? x : (this.bn.call(x) as Tensor));
-  }
-  override trainingStep(batch: unknown, batchIdx: number) {
-    const t = this.trainer!;
-    globalRank = t.globalRank;
-    if (kill !== null && restarts === 0 && kill[0] === t.globalRank) {
-      if (kill[1] === t.currentEpoch && kill[2] === batchIdx) process.kill(process.pid, "SIGKILL");
-    }
-    return super.trainingStep(batch, batchIdx);
-  }
-}
-
 const data = regressionData(32, 3, 7);
-const model = new ClusterModule({}, 0.1);
+const model = new ClusterModule(env.KILN_BN === "1", restarts === 0 ? kill : null, (rank) => {
+  globalRank = rank;
+});
 const trainer = new Trainer({
   accelerator: "cpu",
   devices,
