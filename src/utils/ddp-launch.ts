@@ -3,7 +3,7 @@
 // In a sweep (-m) the rank runs only its own job: the sweep flag and the sweep's overrides are replaced by the
 // job's overrides (hydra.overrides.task), as a single run in the job's folder. Lightning passes sys.argv
 // through unchanged there, and its ranks run the whole sweep again.
-import { getHydraConfig, parseHydraArgs, select } from "../config/index.js";
+import { getHydraConfig, ListNode, parseHydraArgs, select, ValueNode } from "../config/index.js";
 
 const SWEEP_FLAGS = new Set(["-m", "--multirun"]);
 
@@ -27,8 +27,9 @@ export function rankCommand(localRank: number, argv: readonly string[]): string[
   const [script, subcommand, ...rest] = argv;
   const sweepOverrides = new Set(parseHydraArgs(rest).overrides);
   const flags = rest.filter((a) => !SWEEP_FLAGS.has(a) && !sweepOverrides.has(a));
-  const task = select(hydra, "overrides.task", { default: [] }) as unknown;
-  const jobOverrides = Array.isArray(task) ? task.map(String) : [];
+  const task = select(hydra, "overrides.task", { default: null }) as unknown;
+  const items = task instanceof ListNode ? task.items : [];
+  const jobOverrides = items.map((i) => String(i instanceof ValueNode ? i.value : i));
   return [script!, subcommand!, ...flags, ...jobOverrides, ...own];
 }
 
