@@ -52,12 +52,12 @@ test("on CUDA, the allocator's figures follow a tensor's allocation and peak res
   const expected = fixture.flat
     .map(([k]) => k)
     .filter((k) => !k.startsWith("reserved_bytes_by_private_pools."));
-  const x = torch.zeros([1]).to("cuda"); // CUDA's allocator exists once a tensor is on the GPU
+  const x = torch.zeros([1], { device: "cuda" }); // CUDA's allocator exists once a tensor is on the GPU
   try {
     assert.deepEqual([...torch.cuda.memoryStats().keys()], expected, "the keys of torch.cuda.memory_stats");
     assert.deepEqual([...torch.cuda.memoryStats("cuda:0").keys()], expected);
     const before = torch.cuda.memoryAllocated();
-    const big = torch.zeros([1 << 20]).to("cuda"); // 4 MiB, large pool
+    const big = torch.zeros([1 << 20], { device: "cuda" }); // 4 MiB, large pool
     const during = torch.cuda.memoryAllocated(0);
     assert.ok(during - before >= 4 << 20, `allocated ${before} -> ${during}`);
     assert.ok(torch.cuda.memoryReserved() >= during);
