@@ -16,6 +16,7 @@ import {
   broadcastCoalesced,
   broadcastObject,
   DEFAULT_TIMEOUT_MS,
+  DistributedDataParallel,
   initProcessGroup,
   isInitialized,
 } from "../../torch/distributed/index.js";
@@ -61,6 +62,8 @@ export class DDPStrategy extends Strategy {
   #env: RankEnvironment | null = null;
   #modelSynced = false;
   #elastic: ElasticInfo | null = null;
+  /** libtorch's Reducer over the module during fit (null: the flat all-reduce after backward). */
+  #ddp: DistributedDataParallel | null = null;
 
   /**
    * `processes` ranks per node on `numNodes` nodes; `timeout` bounds the rendezvous and every collective (ms);
@@ -71,6 +74,7 @@ export class DDPStrategy extends Strategy {
     readonly numNodes = 1,
     readonly timeout = DEFAULT_TIMEOUT_MS,
     readonly syncBatchnorm = false,
+    readonly findUnusedParameters = false,
   ) {
     super();
     this.launcher = new SubprocessLauncher(processes, numNodes);
@@ -102,7 +106,10 @@ export class DDPStrategy extends Strategy {
       this.#modelSynced = fn !== "fit";
       rankZeroLoggers(host.loggers as Logger[], this.isGlobalZero, (v) => this.broadcast(v));
       rankZeroCheckpoints(host.callbacks as Callback[], this.isGlobalZero);
-      const result = await body();
+      const result = await body().finally(() => {
+        this.#ddp?.dispose();
+        this.#ddp = null;
+      });
       shareCheckpointState(host.callbacks as Callback[], this.isGlobalZero, (v) => this.broadcast(v));
       this.barrier("run-stage-end");
       return result;
@@ -187,12 +194,35 @@ export class DDPStrategy extends Strategy {
     // Lightning's layer sync: BatchNorm layers become SyncBatchNorm (sharing their parameters and buffers, so
     // the optimizer and the state dict see the same tensors) after setup and a checkpoint restore.
     if (this.syncBatchnorm) convertSyncBatchnorm(module);
+    // PyTorch's DDP: its constructor broadcasts rank 0's parameters and buffers, and its Reducer averages the
+    // gradients in buckets while backward runs. KILN_DDP_REDUCER=flat keeps one all-reduce after backward
+    // (what the DDP bench compares against).
+    if (process.env.KILN_DDP_REDUCER !== "flat" && module.parameters().some((p) => p.requiresGrad)) {
+      this.#ddp = this.collective(
+        "setting up DistributedDataParallel",
+        () => new DistributedDataParallel(module, { find_unused_parameters: this.findUnusedParameters }),
+      );
+      return;
+    }
     const states = [...module.parameters(), ...module.buffers()];
     const what = "broadcasting rank 0's parameters";
     this.collective(what, () => broadcastCoalesced(states, 0, what));
   }
 
+  override trainingStep<T>(accumulating: boolean, forward: () => T): T {
+    const ddp = this.#ddp;
+    if (ddp === null) return forward();
+    const run = () => this.collective("a DDP forward", () => ddp.run(forward, "training_step"));
+    return accumulating ? ddp.noSync(run) : run();
+  }
+
+  override backward<T>(run: () => T): T {
+    return this.#ddp === null ? run() : this.collective("averaging gradients (backward)", run);
+  }
+
   override reduceGradients(module: LightningModule): void {
+    // The Reducer has averaged the gradients (and DDP broadcast the buffers before the forward).
+    if (this.#ddp !== null) return;
     const grads: Tensor[] = [];
     for (const p of module.parameters()) {
       const g = p.requiresGrad ? p.grad : null;

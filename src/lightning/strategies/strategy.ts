@@ -56,6 +56,19 @@ export class Strategy {
     return loaders;
   }
 
+  /**
+   * Runs a training step's forward (`forward`): DDP's wrapped module call, which arms the gradient reduction
+   * of the backward that follows, or leaves it off while gradients accumulate (`accumulating`, DDP's no_sync).
+   */
+  trainingStep<T>(_accumulating: boolean, forward: () => T): T {
+    return forward();
+  }
+
+  /** Runs the backward of a training step (DDP's Reducer all-reduces during it: its errors name the rank). */
+  backward<T>(run: () => T): T {
+    return run();
+  }
+
   /** After backward, before clipping and the optimizer step: makes every rank's gradients the mean. */
   reduceGradients(_module: LightningModule): void {}
 
