@@ -9,7 +9,8 @@ import { join, resolve } from "node:path";
 
 const repo = resolve(import.meta.dirname, "..");
 const out = join(repo, "build", "cuda");
-const link = join(out, "libtorch");
+// Beside the output folder, not in it: cmake-js deletes the output folder when a build fails ("full rebuild").
+const link = join(repo, "build", "cuda-libtorch");
 const env = { ...process.env, KILN_CUDA: process.env.KILN_CUDA || "cu130" };
 delete env.KILN_LIBTORCH_DIR;
 
@@ -24,7 +25,9 @@ function run(what, cmd, args, extraEnv = {}) {
 }
 
 run("fetch", process.execPath, [join(repo, "scripts/fetch-libtorch.mjs"), "--link", link]);
-run("compile", "npx", ["cmake-js", "compile", "--out", out], { KILN_LIBTORCH_DIR: link });
+// cmake-js from node_modules with this node (no npx: the GPU machine gets node and node_modules only).
+const cmakeJs = createRequire(import.meta.url).resolve("cmake-js/bin/cmake-js");
+run("compile", process.execPath, [cmakeJs, "compile", "--out", out], { KILN_LIBTORCH_DIR: link });
 
 const addon = createRequire(import.meta.url)(join(out, "Release", "kiln_native.node"));
 addon.init(Error);

@@ -43,6 +43,7 @@ export function epochProbe({ like }) {
     onTrainEpochEnd() {
       write({
         kind: "epoch",
+        rank: Number(process.env.LOCAL_RANK ?? 0),
         epoch: epoch++,
         train_s: (lastBatchEnd - epochStart) / 1000,
         train_cpu_s: cpuSeconds(cpuStart, lastBatchCpu),

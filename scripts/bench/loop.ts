@@ -2,6 +2,7 @@
 // directly against src/torch, the same steps as the C++ program and Python: SimpleDenseNet + Adam(lr 1e-3),
 // batch 128, randperm shuffle each epoch, one loss.item() per step.
 //   node --import tsx scripts/bench/loop.ts --x F --y F [--n 60000] [--epochs 3] [--limit 0] [--device cpu]
+//     [--precision 32-true|bf16-mixed]  (bf16-mixed: the forward and the loss under autocast, as Lightning)
 // Threads come from KILN_NUM_THREADS (read when the addon loads). Prints one JSON line like the C++ program.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -19,12 +20,14 @@ const { values } = parseArgs({
     batch: { type: "string", default: "128" },
     limit: { type: "string", default: "0" },
     device: { type: "string", default: "cpu" },
+    precision: { type: "string", default: "32-true" },
     seed: { type: "string", default: "12345" },
   },
 });
 const n = Number(values.n);
 const batch = Number(values.batch);
 const device = values.device!;
+const mixed = values.precision === "bf16-mixed";
 
 /** A raw little-endian file as a tensor (copied, then moved to the device). */
 function readRaw(path: string, shape: number[], dtype: "float32" | "int64"): torch.Tensor {
@@ -58,7 +61,9 @@ for (let e = 0; e < Number(values.epochs); e++) {
     loss = torch.tidy(() => {
       const idx = perm.slice(0, s * batch, Math.min(n, (s + 1) * batch));
       optimizer.zeroGrad();
-      const l = torch.crossEntropy(net.call(x.indexSelect(0, idx)) as torch.Tensor, y.indexSelect(0, idx));
+      const forward = () =>
+        torch.crossEntropy(net.call(x.indexSelect(0, idx)) as torch.Tensor, y.indexSelect(0, idx));
+      const l = mixed ? torch.autocast(device, { dtype: "bfloat16" }, forward) : forward();
       l.backward();
       optimizer.step();
       return l.item() as number;

@@ -5,6 +5,8 @@ import { BENCH_DIR } from "./proc.js";
 /** One line of the probe file per training epoch. */
 export interface EpochRecord {
   kind: "epoch";
+  /** The rank that wrote it (LOCAL_RANK; DDP runs write one record per rank). */
+  rank?: number;
   epoch: number;
   train_s: number;
   /** CPU seconds (all threads) of the same span as train_s: steadier than wall time on a busy machine. */

@@ -51,6 +51,7 @@ export interface Meta {
   quick: boolean;
   threads: number;
   device: string;
+  precision?: string;
   loadavg_before: number[];
   loadavg_after: number[];
   wall_s: number;

@@ -21,13 +21,15 @@ import {
 } from "./proc.js";
 import { buildReport, printReport, type Sections } from "./report.js";
 import { runStartup } from "./startup.js";
-import { runThroughput, type Side } from "./throughput.js";
+import { type Precision, runThroughput, type Side } from "./throughput.js";
 
 const USAGE = `usage: npm run bench -- [options]
   --json FILE         also write the figures as JSON
   --quick             a short run (under two minutes), same JSON keys
   --threads N         libtorch/OpenMP threads for every side (default 1)
   --device D          cpu (default) or cuda (the trainer runs with trainer=gpu)
+  --precision P       32-true (default) or bf16-mixed (autocast around the forward on every side,
+                      as the trainer's precision=bf16-mixed)
   --only LIST         comma-separated sections: throughput,startup,memory,op_overhead (default: all)
   --epochs N          epochs per throughput process, the first one a warm-up (default 3; quick 2)
   --repeats N         processes per side / timed runs per command (default 3; quick 1)
@@ -47,6 +49,7 @@ export interface BenchOptions {
   quick: boolean;
   threads: number;
   device: "cpu" | "cuda";
+  precision: Precision;
   only: Set<keyof Sections>;
   epochs: number;
   repeats: number;
@@ -78,6 +81,7 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
       quick: flag,
       threads: str,
       device: str,
+      precision: str,
       only: str,
       epochs: str,
       repeats: str,
@@ -93,6 +97,9 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
   const quick = v.quick === true;
   const device = v.device ?? "cpu";
   if (device !== "cpu" && device !== "cuda") throw new Error(`--device must be cpu or cuda, got '${device}'`);
+  const precision = v.precision ?? "32-true";
+  if (precision !== "32-true" && precision !== "bf16-mixed")
+    throw new Error(`--precision must be 32-true or bf16-mixed, got '${precision}'`);
   const only = new Set((v.only ?? SECTIONS.join(",")).split(",").map((s) => s.trim()));
   for (const s of only) {
     if (!(SECTIONS as readonly string[]).includes(s))
@@ -103,6 +110,7 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
     quick,
     threads: intOption("threads", v.threads, 1, 1),
     device,
+    precision,
     only: only as Set<keyof Sections>,
     epochs: intOption("epochs", v.epochs, quick ? 2 : 3, 1),
     repeats: intOption("repeats", v.repeats, quick ? 1 : 3, 1),
@@ -209,12 +217,15 @@ async function main(): Promise<void> {
   const loadBefore = loadavg();
   const t0 = performance.now();
   const log = (line: string) => console.error(line);
-  log(`kiln bench: ${o.quick ? "quick, " : ""}${o.threads} thread(s), ${o.device}, ${cpus().length} CPUs`);
+  log(
+    `kiln bench: ${o.quick ? "quick, " : ""}${o.threads} thread(s), ${o.device}, ${o.precision}, ${cpus().length} CPUs`,
+  );
   const sections = measure(o, log);
   const report = buildReport(sections, {
     quick: o.quick,
     threads: o.threads,
     device: o.device,
+    precision: o.precision,
     loadavg_before: loadBefore,
     loadavg_after: loadavg(),
     wall_s: (performance.now() - t0) / 1000,

@@ -18,6 +18,8 @@ import { type Summary, summarize } from "./stats.js";
 
 export type Side = "trainer" | "loop" | "cpp" | "cpp_alloc" | "python";
 export const SIDES: readonly Side[] = ["trainer", "loop", "cpp", "cpp_alloc", "python"];
+/** The trainer's precision flag, mirrored on every side (bf16-mixed: autocast around the forward). */
+export type Precision = "32-true" | "bf16-mixed";
 
 /** What every side reports per process. */
 interface SideRun {
@@ -35,6 +37,7 @@ export interface ThroughputOptions {
   /** Train batches per epoch (0: all). */
   limit: number;
   device: "cpu" | "cuda";
+  precision?: Precision;
   data: BenchData;
   /** The `kiln train` overrides that read the same images as `data` (absent: the trainer side is skipped). */
   trainerData?: readonly string[];
@@ -70,11 +73,13 @@ export function trainerOverrides(o: {
   runDir: string;
   /** The overrides that read the bench's data (data.ts's BenchSource.trainerOverrides). */
   data: readonly string[];
+  precision?: Precision;
 }): string[] {
   const args = [
     `trainer.max_epochs=${o.epochs}`,
     "logger=csv",
     ...o.data,
+    ...(o.precision === "bf16-mixed" ? ["+trainer.precision=bf16-mixed"] : []),
     "seed=12345",
     `hydra.run.dir=${o.runDir}`,
     ...probeOverrides(),
@@ -88,7 +93,14 @@ export function trainerOverrides(o: {
 /** Runs `kiln train` with the probe; returns its epoch records and peak (the run folder is removed after). */
 export function runTrainer(
   threads: number,
-  o: { epochs: number; limit: number; device: string; data: readonly string[]; extra?: string[] },
+  o: {
+    epochs: number;
+    limit: number;
+    device: string;
+    data: readonly string[];
+    extra?: string[];
+    precision?: Precision;
+  },
 ): { epochs: EpochRecord[]; peak?: PeakRecord; wallS: number } {
   const dir = mkdtempSync(join(tmpdir(), "kiln-bench-trainer-"));
   const probe = join(dir, "probe.jsonl");
@@ -114,7 +126,7 @@ function runSide(side: Side, o: ThroughputOptions): SideRun & { epoch_with_val_s
     "--epochs",
     String(o.epochs),
   ];
-  common.push("--limit", String(o.limit), "--device", o.device);
+  common.push("--limit", String(o.limit), "--device", o.device, "--precision", o.precision ?? "32-true");
   const env = benchEnv(o.threads);
   switch (side) {
     case "trainer": {

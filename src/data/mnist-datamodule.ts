@@ -83,6 +83,8 @@ export class MNISTDataModule extends LightningDataModule {
   fallbackReason: string | null = null;
   /** The split sizes used (scaled when the bundled digits replace the full dataset). */
   splitLengths: number[] | null = null;
+  /** batch_size divided by the trainer's world size (set by setup, as the template does): each rank's batch. */
+  batchSizePerDevice: number;
   dataTrain: Subset<Tensor[]> | null = null;
   dataVal: Subset<Tensor[]> | null = null;
   dataTest: Subset<Tensor[]> | null = null;
@@ -110,6 +112,7 @@ export class MNISTDataModule extends LightningDataModule {
         `MNISTDataModule: batch_size must be a positive integer, got ${options.batch_size}`,
       );
     }
+    this.batchSizePerDevice = this.batchSize;
     this.dataset = options.dataset ?? "mnist";
     if (!(this.dataset in DATASETS)) {
       throw new RangeError(
@@ -210,6 +213,16 @@ export class MNISTDataModule extends LightningDataModule {
 
   /** Loads the data as tensors and splits it (once; later calls keep the same split). */
   override async setup(_stage?: string): Promise<void> {
+    // The template's setup: batch_size is the global batch, shared out between the ranks.
+    if (this.trainer !== null) {
+      const world = this.trainer.worldSize;
+      if (this.batchSize % world !== 0) {
+        throw new Error(
+          `Batch size (${this.batchSize}) is not divisible by the number of devices (${world}).`,
+        );
+      }
+      this.batchSizePerDevice = this.batchSize / world;
+    }
     if (this.dataTrain !== null || this.dataVal !== null || this.dataTest !== null) return;
     if (this.resolvedSource === null) await this.prepareData();
     const bytes = this.resolvedSource === "bundled" ? this.#loadBundled() : this.#loadIdx();
@@ -282,7 +295,7 @@ export class MNISTDataModule extends LightningDataModule {
 
   #loader(subset: Subset<Tensor[]> | null, shuffle: boolean, what: string): DataLoader<Tensor[], Tensor[]> {
     if (subset === null) throw new Error(`MNISTDataModule.${what}: call setup() first (the Trainer does)`);
-    return new ImageBatchLoader({ dataset: subset, batch_size: this.batchSize, shuffle });
+    return new ImageBatchLoader({ dataset: subset, batch_size: this.batchSizePerDevice, shuffle });
   }
 
   override trainDataloader(): DataLoader<Tensor[], Tensor[]> {

@@ -9,8 +9,10 @@ import { join, posix } from "node:path";
 import type { DictConfig } from "../config/index.js";
 import type { Callback } from "../lightning/callbacks/callback.js";
 import type { LightningDataModule } from "../lightning/datamodule.js";
+import { recordElasticError } from "../lightning/environments/elastic-error.js";
 import type { FinalizeStatus, Logger } from "../lightning/loggers/logger.js";
 import type { LightningModule } from "../lightning/module.js";
+import { endLaunchedJob } from "../lightning/strategies/launcher.js";
 import { InterruptSignal } from "../lightning/trainer/interrupt.js";
 import type { Trainer } from "../lightning/trainer/trainer.js";
 import { RankedLogger } from "./ranked-logger.js";
@@ -102,11 +104,16 @@ export function taskWrapper(body: TaskBody): (cfg: DictConfig) => Promise<TaskRe
     } catch (e) {
       status = statusOf(e);
       log.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+      // Under torchrun: the error file the agent reads to report this worker's root cause.
+      recordElasticError(e);
       throw e;
     } finally {
       const outputDir = outputDirOf(cfg);
       if (outputDir !== null) await logRunArtifacts(objects.logger ?? [], outputDir);
       await closeLoggers(objects.logger ?? [], status);
+      // A multi-process job ends here: its process group and launched ranks (the next job of a sweep
+      // launches its own).
+      await endLaunchedJob();
       log.info(`Output dir: ${outputDir ?? "(unknown: paths.output_dir does not resolve)"}`);
     }
   };

@@ -155,6 +155,29 @@ describe("source modes", () => {
     assert.throws(() => readFileSync(join(dir, "raw", "train-images-idx3-ubyte.gz")), /ENOENT/);
   });
 
+  test("the batch size is the global one: each of the trainer's ranks gets batch_size / world size", {
+    skip: NO_BUNDLED ?? false,
+  }, async () => {
+    const dm = new MNISTDataModule({ source: "bundled", batch_size: 32, warn: () => {} });
+    dm.trainer = { worldSize: 4 } as unknown as typeof dm.trainer;
+    await dm.setup("fit");
+    try {
+      assert.equal(dm.batchSizePerDevice, 8);
+      const [x, y] = firstBatch(dm);
+      assert.deepEqual(x.shape, [8, 1, 28, 28]);
+      x.dispose();
+      y.dispose();
+      const odd = new MNISTDataModule({ source: "bundled", batch_size: 30, warn: () => {} });
+      odd.trainer = { worldSize: 4 } as unknown as typeof odd.trainer;
+      await assert.rejects(
+        odd.setup("fit"),
+        /Batch size \(30\) is not divisible by the number of devices \(4\)/,
+      );
+    } finally {
+      dm.dispose();
+    }
+  });
+
   test("bundled: 10,000 real digits, the split scaled to fit, and a warning that says so", {
     skip: NO_BUNDLED ?? false,
   }, async () => {

@@ -1,5 +1,6 @@
 // Shared by the C++ benchmark programs: argument parsing, the template's SimpleDenseNet, timing and JSON output.
 #pragma once
+#include <ATen/autocast_mode.h>
 #include <torch/nn/modules/activation.h>
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/container/sequential.h>
@@ -50,9 +51,20 @@ inline torch::nn::Sequential simpleDenseNet() {
 
 /** One training step: zero_grad, forward, cross-entropy, backward, Adam step; returns the loss (a sync). */
 inline float trainStep(torch::nn::Sequential& net, torch::optim::Adam& opt, const torch::Tensor& x,
-                       const torch::Tensor& y) {
+                       const torch::Tensor& y, bool mixed = false) {
   opt.zero_grad();
+  // bf16-mixed: the forward and the loss under autocast (torch.autocast's enter and exit), backward outside.
+  auto type = x.device().type();
+  if (mixed) {
+    at::autocast::set_autocast_enabled(type, true);
+    at::autocast::set_autocast_dtype(type, at::kBFloat16);
+    at::autocast::increment_nesting();
+  }
   auto loss = torch::nn::functional::cross_entropy(net->forward(x), y);
+  if (mixed) {
+    if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+    at::autocast::set_autocast_enabled(type, false);
+  }
   loss.backward();
   opt.step();
   return loss.item<float>();

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
     int64_t limit = std::stoll(bench::arg(args, "limit", "0"));
     bench::setThreads(std::stoi(bench::arg(args, "threads", "1")));
     torch::Device device(bench::arg(args, "device", "cpu"));
+    bool mixed = bench::arg(args, "precision", "32-true") == "bf16-mixed";
     torch::manual_seed(std::stoll(bench::arg(args, "seed", "12345")));
 
     auto x = readRaw(bench::arg(args, "x", ""), n, 784, torch::kFloat32).to(device);
@@ -46,7 +47,7 @@ int main(int argc, char** argv) {
       auto perm = torch::randperm(n, torch::TensorOptions().dtype(torch::kInt64).device(device));
       for (int64_t s = 0; s < steps; s++) {
         auto idx = perm.slice(0, s * batch, std::min(n, (s + 1) * batch));
-        loss = bench::trainStep(net, opt, x.index_select(0, idx), y.index_select(0, idx));
+        loss = bench::trainStep(net, opt, x.index_select(0, idx), y.index_select(0, idx), mixed);
       }
       times.push_back(bench::now() - t0);
       cpuTimes.push_back(bench::cpuNow() - c0);

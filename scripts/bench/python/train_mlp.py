@@ -24,10 +24,11 @@ def simple_dense_net() -> nn.Sequential:
     )
 
 
-def train_step(net, opt, x, y) -> float:
-    """zero_grad, forward, cross-entropy, backward, Adam step; returns the loss (a sync)."""
+def train_step(net, opt, x, y, mixed: bool = False) -> float:
+    """zero_grad, forward, cross-entropy (under bf16 autocast when mixed), backward, Adam step; returns the loss."""
     opt.zero_grad()
-    loss = nn.functional.cross_entropy(net(x), y)
+    with torch.autocast(device_type=x.device.type, dtype=torch.bfloat16, enabled=mixed):
+        loss = nn.functional.cross_entropy(net(x), y)
     loss.backward()
     opt.step()
     return loss.item()
@@ -43,6 +44,7 @@ def main() -> None:
     p.add_argument("--limit", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--device", default="cpu")
+    p.add_argument("--precision", default="32-true", choices=["32-true", "bf16-mixed"])
     p.add_argument("--seed", type=int, default=12345)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
@@ -64,7 +66,7 @@ def main() -> None:
         perm = torch.randperm(a.n, device=device)
         for s in range(steps):
             idx = perm[s * a.batch : (s + 1) * a.batch]
-            loss = train_step(net, opt, x.index_select(0, idx), y.index_select(0, idx))
+            loss = train_step(net, opt, x.index_select(0, idx), y.index_select(0, idx), a.precision == "bf16-mixed")
         times.append(time.perf_counter() - t0)
         cpu_times.append(time.process_time() - c0)
     out = {

@@ -2,6 +2,7 @@
 import { PyFloat } from "../../common/pyvalue.js";
 import { ConfigKeyError, InterpolationResolutionError, ValidationError } from "./errors.js";
 import { resolveKeyAndRoot, selectImpl } from "./key-path.js";
+import { launchTime } from "./launch-time.js";
 import { nodeStr } from "./node-str.js";
 import { type ContainerNode, DictNode, isContainer, ListNode, type Node, ValueNode } from "./nodes.js";
 import { attachResult, toContainer } from "./plain.js";
@@ -223,13 +224,14 @@ function registerBuiltins(): void {
     );
   });
 
-  // Hydra registers `now` (cached, so every `${now:...}` with the same format agrees during a run).
+  // Hydra registers `now` (cached, so every `${now:...}` with the same format agrees during a run). Under
+  // torchrun it is the job's first start (launch-time.ts), so restarted workers find their run folder again.
   registerResolver(
     "now",
     (pattern: unknown) => {
       if (typeof pattern !== "string")
         throw new TypeError("now: expects a strftime format string, e.g. now:%Y-%m-%d");
-      return strftime(pattern);
+      return strftime(pattern, launchTime());
     },
     { useCache: true },
   );

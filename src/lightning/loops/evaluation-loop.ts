@@ -149,6 +149,7 @@ export class EvaluationLoop extends RunningLoop<MetricsDict[]> {
     connector.epochEndReached();
     await hooks.callbacks(n.epochEnd);
     await hooks.module(n.epochEnd);
+    connector.settle();
     const logged = connector.updateEvalEpochMetrics();
     connector.logEvalEndMetrics(logged);
     await hooks.callbacks(n.end);

@@ -197,6 +197,7 @@ export class FitLoop extends RunningLoop {
     // Callbacks first, except those that monitor metrics: they must see what the module's hook logs.
     await t.hooks.callbacks("onTrainEpochEnd", [], false);
     await t.hooks.module("onTrainEpochEnd");
+    connector.settle();
     await t.hooks.callbacks("onTrainEpochEnd", [], true);
     t.strategy.agreeOnStop(t);
     connector.onEpochEnd();

@@ -186,6 +186,7 @@ export class TrainingEpochLoop extends RunningLoop {
     // Always before the epoch-end hooks: a Ctrl-C during the epoch must stop it before they save anything.
     await trainer.yieldToEventLoop(this.numReadyBatchesReached());
     trainer.throwIfInterrupted();
+    await trainer.requeueConnector.handle(trainer);
   }
 
   protected override onRunEnd(): void {}

@@ -162,7 +162,7 @@ export abstract class Metric extends Module {
       const names = this.#stateNames.filter((n) => this.#reduces.get(n) === op);
       if (names.length === 0) continue;
       const copies = names.map((n) => local[n]!.clone());
-      allReduceCoalesced(copies, op);
+      allReduceCoalesced(copies, op, `${this.constructor.name} states (${op})`);
       names.forEach((n, i) => {
         synced[n] = copies[i]!;
       });

@@ -1,5 +1,5 @@
 // Lightning's strategies: where the Trainer's ranks come from and what they exchange. The single-device
-// strategy exchanges nothing; "ddp" (strategy-ddp.ts) runs one process per device and keeps them in step. The
+// strategy exchanges nothing; "ddp" (ddp.ts) runs one process per device and keeps them in step. The
 // loops call the same methods either way, so they need no distributed branches of their own.
 
 import type { Loader } from "../loops/utilities.js";
@@ -54,6 +54,19 @@ export class Strategy {
   /** The stage's dataloaders as this rank reads them (each rank its own share under DDP). */
   processDataloaders(_host: StrategyHost, _stage: LoaderStage, loaders: Loader[]): Loader[] {
     return loaders;
+  }
+
+  /**
+   * Runs a training step's forward (`forward`): DDP's wrapped module call, which arms the gradient reduction
+   * of the backward that follows, or leaves it off while gradients accumulate (`accumulating`, DDP's no_sync).
+   */
+  trainingStep<T>(_accumulating: boolean, forward: () => T): T {
+    return forward();
+  }
+
+  /** Runs the backward of a training step (DDP's Reducer all-reduces during it: its errors name the rank). */
+  backward<T>(run: () => T): T {
+    return run();
   }
 
   /** After backward, before clipping and the optimizer step: makes every rank's gradients the mean. */
@@ -125,20 +138,20 @@ export function requestedProcesses(devices: TrainerOptions["devices"]): number {
 export function resolveStrategy(
   options: TrainerOptions,
   accelerator: "cpu" | "cuda",
-  makeDdp: (processes: number) => Strategy,
+  makeDdp: (processes: number, nodes: number) => Strategy,
 ): Strategy {
   const flag = String(options.strategy ?? "auto");
   const processes = requestedProcesses(options.devices);
   const nodes = options.num_nodes ?? 1;
-  if (nodes !== 1) {
-    throw new Error(`Trainer(num_nodes=${nodes}): Kiln runs on one machine; use num_nodes: 1.`);
+  if (!Number.isInteger(nodes) || nodes < 1) {
+    throw new Error(`Trainer(num_nodes=${JSON.stringify(nodes)}): num_nodes must be an integer >= 1.`);
   }
   const ddpNames = ["ddp", "ddp_find_unused_parameters_false", "ddp_find_unused_parameters_true"];
   // Lightning's spawn/fork variants start a function in new processes; Node cannot, so Kiln runs them the
   // "ddp" way (the script is started again for every other rank), which trains the same.
   const startedLikeDdp = ["ddp_spawn", "ddp_fork", "ddp_notebook"];
   if (flag === "auto" || flag === "single_device") {
-    if (processes <= 1) return new Strategy();
+    if (processes <= 1 && nodes === 1) return new Strategy();
     if (flag === "single_device") {
       throw new Error(
         `Trainer(strategy="single_device", devices=${JSON.stringify(options.devices)}): this strategy ` +
@@ -164,5 +177,5 @@ export function resolveStrategy(
         "(Gloo); multi-GPU training (NCCL) is not available. Use accelerator: cpu, or devices: 1 on the GPU.",
     );
   }
-  return makeDdp(processes);
+  return makeDdp(processes, nodes);
 }

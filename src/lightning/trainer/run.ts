@@ -2,11 +2,13 @@
 // call._call_and_handle_interrupt): callbacks from the module, prepare_data, setup, checkpoint restore,
 // optimizers, hyperparameter logging, the entry point's loop, teardown, loggers finalized; failures and Ctrl-C
 // shut down cleanly (on_exception hooks, loggers marked failed/interrupted).
+import { emitInfo } from "../callbacks/messages.js";
 import { LightningDataModule } from "../datamodule.js";
 import type { FinalizeStatus } from "../loggers/logger.js";
 import { LightningModule } from "../module.js";
 import { attachModelCallbacks } from "./connectors/callback-connector.js";
 import { disposeTensors } from "./connectors/checkpoint-connector.js";
+import { selectClusterCkptPath } from "./connectors/ckpt-path.js";
 import type { StageInputs } from "./connectors/data-connector.js";
 import { isOverridden } from "./hooks.js";
 import { InterruptSignal } from "./interrupt.js";
@@ -44,6 +46,7 @@ export async function runEntryPoint(
   t.state.stage = null;
   t.shouldStop = false;
   t.signalConnector.install();
+  t.requeueConnector.install();
   try {
     const result = await runStage(t, fn, model, dm, inputs);
     t.state.status = "finished";
@@ -56,6 +59,7 @@ export async function runEntryPoint(
   } finally {
     if (fn === "fit") t.fitLoop.teardown();
     t.signalConnector.uninstall();
+    t.requeueConnector.uninstall();
     t.state.stage = null;
     if (t.profiler !== null) process.stdout.write(`${t.profiler.report(fn)}\n`);
   }
@@ -100,7 +104,7 @@ async function runStage(
   await hooks.module("setup", fn);
   if (isOverridden("configureModel", model)) await hooks.module("configureModel");
 
-  const checkpoint = await t.checkpointConnector.restoreForStage(fn, inputs.ckptPath ?? null);
+  const checkpoint = await t.checkpointConnector.restoreForStage(fn, clusterCkptPath(t, fn, inputs.ckptPath));
   try {
     t.loggerConnector.resetResults();
     t.loggerConnector.resetMetrics();
@@ -176,4 +180,19 @@ function printResults(fn: string, results: MetricsDict[]): void {
     ...rows.map(([k, v, i]) => `${k.padEnd(width)}  ${i}: ${v}`),
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+// The checkpoint a stage starts from when a cluster restarted or requeued it (ckpt-path.ts); says so.
+function clusterCkptPath(t: Trainer, fn: TrainerFn, given: string | null | undefined): string | null {
+  const chosen = selectClusterCkptPath(fn, given ?? null, t.defaultRootDir, process.env);
+  if (chosen.note === null) return chosen.ckptPath;
+  let path = chosen.ckptPath;
+  try {
+    if (path === "last") path = t.checkpointConnector.resolvePath("last");
+  } catch {
+    emitInfo(`${chosen.note}, but none was saved yet: training from the start.`);
+    return null;
+  }
+  emitInfo(`${chosen.note}.\nRestoring states from the checkpoint path at ${path}`);
+  return path;
 }

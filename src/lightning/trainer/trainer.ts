@@ -21,6 +21,7 @@ import { CheckpointConnector } from "./connectors/checkpoint-connector.js";
 import { DataConnector, type StageInputs } from "./connectors/data-connector.js";
 import { resolveLogOptions } from "./connectors/log-options.js";
 import { buildLoggers, LoggerConnector } from "./connectors/logger-connector.js";
+import { RequeueConnector } from "./connectors/requeue-connector.js";
 import { SignalConnector } from "./connectors/signal-connector.js";
 import { checkAnomaly, TrainerFlags } from "./flags.js";
 import { HookCaller, isCheckpointCallback } from "./hooks.js";
@@ -66,6 +67,7 @@ export class Trainer extends TrainerFlags {
   readonly checkpointConnector: CheckpointConnector;
   readonly dataConnector: DataConnector;
   readonly signalConnector = new SignalConnector();
+  readonly requeueConnector = new RequeueConnector();
 
   #module: LightningModule | null = null;
   #datamodule: LightningDataModule | null = null;

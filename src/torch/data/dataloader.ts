@@ -1,5 +1,5 @@
-// DataLoader: batches of a map-style dataset, in order or shuffled, with PyTorch's option names and its exact
-// use of random numbers (a seed gives the same batches as PyTorch's DataLoader). Over a TensorDataset (or
+// DataLoader: batches of a map-style dataset, in order, shuffled, or in the order of a sampler (a
+// DistributedSampler's share), with PyTorch's option names and its exact use of random numbers (a seed gives the same batches as PyTorch's DataLoader). Over a TensorDataset (or
 // Subsets of one) each batch is one narrow of the epoch's row order (an int64 tensor made once per epoch) and one
 // native index_select per tensor; other datasets are read sample by sample and collated. With num_workers > 0,
 // getItem and collate_fn run in worker threads (worker-pool.ts), as PyTorch's worker processes.
@@ -43,6 +43,16 @@ export interface DataLoaderOptions<T, B> {
   pin_memory?: boolean;
   /** Seconds to wait for a batch from the workers before failing; 0 waits for ever (default 0). */
   timeout?: number;
+  /** The dataset indices of each epoch, in order (e.g. a DistributedSampler); excludes `shuffle`. */
+  sampler?: Sampler;
+}
+
+/** Which dataset indices an epoch reads, in which order (PyTorch's Sampler for map-style datasets). */
+export interface Sampler {
+  /** Indices per epoch. */
+  readonly length: number;
+  /** The indices of the next epoch. */
+  indices(): number[];
 }
 
 /**
@@ -63,6 +73,8 @@ export class DataLoader<T = unknown, B = Collated<T>> implements Iterable<B> {
   readonly worker_init_fn: ((workerId: number) => void) | null;
   readonly pin_memory: boolean;
   readonly timeout: number;
+  readonly sampler: Sampler | undefined;
+  readonly #options: DataLoaderOptions<T, B>;
   #pool: WorkerPool | null = null;
 
   /** A loader over `opts.dataset`; see DataLoaderOptions for the defaults. */
@@ -71,6 +83,11 @@ export class DataLoader<T = unknown, B = Collated<T>> implements Iterable<B> {
     if (!Number.isInteger(batchSize) || batchSize <= 0) {
       throw new RangeError(`batch_size should be a positive integer value, but got batch_size=${batchSize}`);
     }
+    if (opts.sampler !== undefined && opts.shuffle) {
+      throw new Error("DataLoader: sampler option is mutually exclusive with shuffle");
+    }
+    this.#options = { ...opts };
+    this.sampler = opts.sampler;
     const workers = checkWorkerOptions(opts);
     this.num_workers = workers.num_workers;
     this.prefetch_factor = workers.prefetch_factor;
@@ -88,8 +105,18 @@ export class DataLoader<T = unknown, B = Collated<T>> implements Iterable<B> {
 
   /** Number of batches per epoch. */
   get length(): number {
-    const n = this.dataset.length;
+    const n = this.sampler?.length ?? this.dataset.length;
     return this.drop_last ? Math.floor(n / this.batch_size) : Math.ceil(n / this.batch_size);
+  }
+
+  /**
+   * A loader of the same class and options that reads the epochs in `sampler`'s order (how Lightning gives
+   * each rank its share: it builds the user's DataLoader again with a DistributedSampler). A subclass whose
+   * constructor takes other arguments overrides it.
+   */
+  withSampler(sampler: Sampler): this {
+    const Loader = this.constructor as new (opts: DataLoaderOptions<T, B>) => this;
+    return new Loader({ ...this.#options, shuffle: false, sampler });
   }
 
   /** One epoch of batches (a new shuffle each time when shuffle is on). */
@@ -99,15 +126,16 @@ export class DataLoader<T = unknown, B = Collated<T>> implements Iterable<B> {
     // persistent workers skip it after their first epoch: PyTorch then resets its iterator instead of making one.
     const reuse = this.#pool !== null;
     const baseSeed = reuse ? 0n : drawSeed(this.generator);
-    const n = this.dataset.length;
+    const sampled = this.sampler?.indices() ?? null;
+    const n = sampled?.length ?? this.dataset.length;
     const rows = this.num_workers > 0 ? null : this.tensorRows();
     const pin = this.pin_memory && pinMemoryAvailable(this);
     const batches =
       this.num_workers > 0
-        ? this.#workerBatches(n, baseSeed)
+        ? this.#workerBatches(n, baseSeed, sampled)
         : rows
-          ? this.#tensorBatches(rows, n)
-          : this.#sampleBatches(n);
+          ? this.#tensorBatches(rows, n, sampled)
+          : this.#sampleBatches(n, sampled);
     if (pin) for (const batch of batches) yield pinBatch(batch);
     else yield* batches;
     // RandomSampler draws a second permutation when exhausted (for num_samples % n); PyTorch advances a
@@ -130,9 +158,9 @@ export class DataLoader<T = unknown, B = Collated<T>> implements Iterable<B> {
 
   // Batches of tensor rows: the epoch's rows in sampling order are one int64 tensor (per device), made once;
   // each batch is one narrow of it and one index op per tensor, with no index built in JS.
-  *#tensorBatches(rows: TensorRows, n: number): IterableIterator<B> {
+  *#tensorBatches(rows: TensorRows, n: number, sampled: number[] | null): IterableIterator<B> {
     // Kept: the first next() may run inside a consumer's tidy scope, which must not free the epoch's index.
-    const epoch = keep(this.#epochRows(rows.rows, n));
+    const epoch = keep(this.#epochRows(rows.rows, n, sampled));
     const devices = rows.tensors.map((t) => t.device);
     const byDevice = new Map<string, Tensor>([["cpu", epoch]]);
     try {
@@ -155,11 +183,14 @@ export class DataLoader<T = unknown, B = Collated<T>> implements Iterable<B> {
     }
   }
 
-  // The rows of one epoch in sampling order (int64, cpu): randperm(n) from the generator as RandomSampler draws
-  // it, or 0..n-1, mapped through the Subset rows.
-  #epochRows(rows: number[] | null, n: number): Tensor {
+  // The rows of one epoch in sampling order (int64, cpu): the sampler's indices, randperm(n) from the generator
+  // as RandomSampler draws it, or 0..n-1, mapped through the Subset rows.
+  #epochRows(rows: number[] | null, n: number, sampled: number[] | null): Tensor {
     return tidy(() => {
-      const order = this.#permutation(n);
+      const order =
+        sampled !== null
+          ? fromTypedArray(Float64Array.from(sampled), [sampled.length], { dtype: "int64" })
+          : this.#permutation(n);
       if (rows === null) return order ?? arange(n, undefined, 1, { dtype: "int64" });
       const all = rowsTensor(rows);
       return order ? all.indexSelect(0, order) : all.clone();
@@ -173,8 +204,9 @@ export class DataLoader<T = unknown, B = Collated<T>> implements Iterable<B> {
     return randpermWith(n, { generator });
   }
 
-  // The epoch's sample order as numbers (null: 0..n-1).
-  #order(n: number): BigInt64Array | null {
+  // The epoch's sample order as numbers: the sampler's, a shuffle, or null for 0..n-1.
+  #order(n: number, sampled: number[] | null): ArrayLike<number | bigint> | null {
+    if (sampled !== null) return sampled;
     const perm = this.#permutation(n);
     if (!perm) return null;
     try {
@@ -185,8 +217,8 @@ export class DataLoader<T = unknown, B = Collated<T>> implements Iterable<B> {
   }
 
   // Batches of samples read one by one and collated.
-  *#sampleBatches(n: number): IterableIterator<B> {
-    const order = this.#order(n);
+  *#sampleBatches(n: number, sampled: number[] | null): IterableIterator<B> {
+    const order = this.#order(n, sampled);
     const batches = this.length;
     for (let b = 0; b < batches; b++) {
       const start = b * this.batch_size;
@@ -195,7 +227,7 @@ export class DataLoader<T = unknown, B = Collated<T>> implements Iterable<B> {
   }
 
   // Batches read and collated by the worker threads, prefetch_factor per worker ahead, in order.
-  *#workerBatches(n: number, baseSeed: bigint): IterableIterator<B> {
+  *#workerBatches(n: number, baseSeed: bigint, sampled: number[] | null): IterableIterator<B> {
     const pool =
       this.#pool ??
       new WorkerPool({
@@ -209,7 +241,7 @@ export class DataLoader<T = unknown, B = Collated<T>> implements Iterable<B> {
     if (this.persistent_workers) this.#pool = pool;
     let completed = false;
     try {
-      const order = this.#order(n);
+      const order = this.#order(n, sampled);
       const batches = this.length;
       const indicesOf = (b: number): number[] => {
         const out: number[] = [];
@@ -246,7 +278,7 @@ export class DataLoader<T = unknown, B = Collated<T>> implements Iterable<B> {
     this.#pool = null;
   }
 
-  #collateSamples(order: BigInt64Array | null, start: number, end: number): B {
+  #collateSamples(order: ArrayLike<number | bigint> | null, start: number, end: number): B {
     return tidy(() => {
       const samples: T[] = [];
       for (let k = start; k < end; k++) samples.push(this.dataset.getItem(order ? Number(order[k]) : k));

@@ -2,8 +2,8 @@
 // generator seeded with seed + epoch, padding by repeating indices up to a multiple of the world size, or
 // dropping the tail), and a DataLoader that reads its batches through one.
 import { Generator, randpermWith } from "../generator.js";
-import { DataLoader, type DataLoaderOptions } from "./dataloader.js";
-import { type Dataset, Subset } from "./dataset.js";
+import { DataLoader, type DataLoaderOptions, type Sampler } from "./dataloader.js";
+import type { Dataset } from "./dataset.js";
 
 /** DistributedSampler options (PyTorch's names). */
 export interface DistributedSamplerOptions {
@@ -20,7 +20,7 @@ export interface DistributedSamplerOptions {
 }
 
 /** The indices of one rank's share of a dataset, as torch.utils.data.DistributedSampler yields them. */
-export class DistributedSampler implements Iterable<number> {
+export class DistributedSampler implements Sampler, Iterable<number> {
   readonly datasetLength: number;
   readonly num_replicas: number;
   readonly rank: number;
@@ -135,14 +135,14 @@ export class UnrepeatedDistributedSampler extends DistributedSampler {
 /**
  * A DataLoader that reads `loader`'s dataset through a DistributedSampler (what PyTorch builds with
  * `DataLoader(dataset, sampler=DistributedSampler(...))`): same batch size, drop_last, collate_fn and
- * generator, batches in the sampler's order.
+ * generator, batches in the sampler's order. `loader.withSampler(sampler)` does the same and keeps the
+ * loader's own class (a loader that batches natively stays fast).
  */
 export class DistributedDataLoader<T = unknown, B = unknown> extends DataLoader<T, B> {
+  declare readonly sampler: DistributedSampler;
+
   /** A loader over `loader`'s dataset, restricted to and ordered by `sampler`. */
-  constructor(
-    loader: DataLoader<T, B>,
-    readonly sampler: DistributedSampler,
-  ) {
+  constructor(loader: DataLoader<T, B>, sampler: DistributedSampler) {
     super({
       dataset: loader.dataset,
       batch_size: loader.batch_size,
@@ -150,28 +150,8 @@ export class DistributedDataLoader<T = unknown, B = unknown> extends DataLoader<
       generator: loader.generator,
       collate_fn: loader.collate_fn,
       ...workerOptionsOf(loader),
+      sampler,
     });
-  }
-
-  /** Number of batches per epoch on this rank. */
-  override get length(): number {
-    const n = this.sampler.length;
-    return this.drop_last ? Math.floor(n / this.batch_size) : Math.ceil(n / this.batch_size);
-  }
-
-  /** One epoch of this rank's batches (the sampler's order for its current epoch). */
-  override *[Symbol.iterator](): IterableIterator<B> {
-    // A new Subset each epoch: workers rebuild it, so they cannot persist across epochs here.
-    const inner = new DataLoader<T, B>({
-      dataset: new Subset(this.dataset, this.sampler.indices()),
-      batch_size: this.batch_size,
-      drop_last: this.drop_last,
-      generator: this.generator,
-      collate_fn: this.collate_fn,
-      ...workerOptionsOf(this),
-      persistent_workers: false,
-    });
-    yield* inner;
   }
 }
 

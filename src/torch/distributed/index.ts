@@ -1,10 +1,11 @@
-/** torch.distributed: the default process group (Gloo over a TCPStore) and its collectives. */
+/** torch.distributed: the default process group (Gloo, NCCL for CUDA), its collectives, DDP, samplers. */
 export {
   DistributedDataLoader,
   DistributedSampler,
   type DistributedSamplerOptions,
   UnrepeatedDistributedSampler,
 } from "../data/distributed-sampler.js";
+export { DistributedDataParallel, type DistributedDataParallelOptions, findTensors } from "./ddp.js";
 export { findFreePort } from "./free-port.js";
 export {
   allGather,
@@ -14,6 +15,7 @@ export {
   broadcast,
   broadcastCoalesced,
   broadcastObject,
+  cudaBackend,
   DEFAULT_TIMEOUT_MS,
   destroyProcessGroup,
   getRank,
@@ -21,5 +23,8 @@ export {
   type InitProcessGroupOptions,
   initProcessGroup,
   isInitialized,
+  isLoopback,
+  isNcclAvailable,
   type ReduceOp,
+  requireInitialized,
 } from "./process-group.js";

@@ -22,3 +22,4 @@ export * from "./normalization.js";
 export { emptyParameter, Parameter } from "./parameter.js";
 export * from "./sparse.js";
 export { type LoadStateDictResult, StateDictError, type StateDictInput } from "./state-dict.js";
+export { convertSyncBatchnorm, SyncBatchNorm } from "./sync-batchnorm.js";

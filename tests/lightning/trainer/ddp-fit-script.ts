@@ -2,12 +2,15 @@
 // again). A linear regression on fixed data; rank 1 starts from other weights, so equal results show that
 // rank 0's were broadcast. Each rank writes what it ended with to $KILN_DDP_OUT/rank<N>.json.
 // KILN_DDP_SCENARIO: "fit" (default), "throw" (rank 1 fails in its second training step), "stop" (only rank 1's
-// EarlyStopping wants to stop, after the first epoch).
+// EarlyStopping wants to stop, after the first epoch), "diverge" (a callback computes a metric on rank 0 only,
+// so the ranks run different collectives).
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { Callback } from "../../../src/lightning/callbacks/callback.js";
 import { EarlyStopping } from "../../../src/lightning/callbacks/early-stopping.js";
 import { ModelCheckpoint } from "../../../src/lightning/callbacks/model-checkpoint.js";
 import { CSVLogger } from "../../../src/lightning/loggers/csv.js";
+import { MeanMetric } from "../../../src/lightning/metrics/aggregation.js";
 import { Trainer } from "../../../src/lightning/trainer/trainer.js";
 import { noGrad } from "../../../src/torch/autograd.js";
 import * as torch from "../../../src/torch/index.js";
@@ -20,11 +23,13 @@ torch.manualSeed(42);
 process.env.PL_GLOBAL_SEED = "42";
 
 class DdpModule extends LinearModule {
+  lossMean = new MeanMetric();
   override trainingStep(batch: unknown, batchIdx: number) {
     if (scenario === "throw" && this.trainer!.globalRank === 1 && batchIdx === 1) {
       throw new Error("rank 1 broke on purpose");
     }
     const loss = this.loss(batch);
+    this.lossMean.update(loss);
     this.log("train/loss", loss, { onStep: false, onEpoch: true, syncDist: true });
     this.log("train/rank", this.trainer!.globalRank, {
       onStep: false,
@@ -57,6 +62,12 @@ const callbacks: unknown[] = [
 ];
 if (scenario === "stop")
   callbacks.push(new EarlyStopping({ monitor: "val/rank_metric", mode: "max", patience: 0 }));
+class RankZeroPeek extends Callback {
+  override onTrainBatchEnd(trainer: Trainer): void {
+    if (trainer.globalRank === 0) (trainer.lightningModule as DdpModule).lossMean.compute();
+  }
+}
+if (scenario === "diverge") callbacks.push(new RankZeroPeek());
 const trainer = new Trainer({
   accelerator: "cpu",
   devices: 2,

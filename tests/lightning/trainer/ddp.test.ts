@@ -156,3 +156,18 @@ test("a rank that throws makes the whole fit fail with a clear message, not a ha
   assert.ok(Date.now() - started < 20_000, `took ${Date.now() - started} ms`);
   assert.ok(!existsSync(join(out, "rank0.json")));
 });
+
+test("ranks that run different collectives fail together with what each ran: no native abort", async () => {
+  const out = tempDir("kiln-ddp-");
+  const started = Date.now();
+  const { code, output } = await runScript(out, "diverge");
+  assert.notEqual(code, 0);
+  assert.doesNotMatch(output, /terminate called|EnforceNotMet/);
+  assert.match(output, /collective mismatch at collective #\d+/);
+  assert.match(
+    output,
+    /rank 0 ran allReduceCoalesced\(float32\[\], float32\[\], sum\) "MeanMetric states \(sum\)"/,
+  );
+  assert.match(output, /rank 1 ran allReduce\(float64\[1\], sum\) "agreeing on a decision"/);
+  assert.ok(Date.now() - started < 30_000, `took ${Date.now() - started} ms`);
+});

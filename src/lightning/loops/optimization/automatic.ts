@@ -27,7 +27,9 @@ export class AutomaticOptimization extends Loop {
     const zeroGrad = this.optimProgress.optimizer.zeroGrad;
     let output: unknown = null;
     const closure = (): Tensor | null => {
-      const stepOutput = precision.forwardContext(() => hooks.moduleStrict("trainingStep", batch, batchIdx));
+      const stepOutput = trainer.strategy.trainingStep(accumulate, () =>
+        precision.forwardContext(() => hooks.moduleStrict("trainingStep", batch, batchIdx)),
+      );
       const loss = extractLoss(stepOutput);
       output = outputsToNumbers(stepOutput);
       if (optimizer !== undefined && batchIdx % trainer.accumulateGradBatches === 0) {
@@ -44,7 +46,7 @@ export class AutomaticOptimization extends Loop {
       const backwardLoss = precision.preBackward(scaled);
       hooks.callbacksStrict("onBeforeBackward", [backwardLoss]);
       hooks.moduleStrict("onBeforeBackward", backwardLoss);
-      hooks.moduleStrict("backward", backwardLoss);
+      trainer.strategy.backward(() => hooks.moduleStrict("backward", backwardLoss));
       if (!accumulate) trainer.strategy.reduceGradients(trainer.lightningModule);
       hooks.callbacksStrict("onAfterBackward");
       hooks.moduleStrict("onAfterBackward");

@@ -22,6 +22,8 @@ export interface LoggerConnectorHost {
   readonly logEveryNSteps: number;
   /** Optimizer steps counted the way loggers see them (Lightning's `_batches_that_stepped`). */
   readonly batchesThatStepped: number;
+  /** Whether several ranks train together (their epoch values are then settled on every rank at once). */
+  readonly strategy: { readonly isDistributed: boolean };
 }
 
 /** The loggers for a `logger` flag: true/undefined gives a CSVLogger in default_root_dir; fast_dev_run gives none. */
@@ -124,6 +126,20 @@ export class LoggerConnector {
   /** Marks that a loop's batches are over: metrics now read at epoch level. */
   epochEndReached(): void {
     this.firstLoopIter = null;
+    this.settle();
+  }
+
+  /**
+   * With several ranks: computes every epoch-level value now, on every rank at the same point of the loop.
+   * A metric object's value is computed lazily, and computing it all-reduces its state; a later read on one
+   * rank only (rank 0's progress bar, its checkpoint callback) then finds the value computed instead of
+   * starting an all-reduce that the other ranks never join. The loops call it where the epoch's values
+   * become readable: when the batches end, and after the module's epoch-end hook.
+   */
+  settle(): void {
+    const results = this.activeResults;
+    if (this.host.strategy.isDistributed && results !== null && this.firstLoopIter === null)
+      results.metrics(false);
   }
 
   /** Called after the epoch-end hooks: epoch-level values become visible. */
