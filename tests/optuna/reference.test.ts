@@ -78,9 +78,9 @@ describe("samplers choose what Optuna 5.0 chose (same seeds)", () => {
         );
         for (const [k, v] of Object.entries(expected.params as object))
           close(t.params[k], v, `trial ${i} ${k}`);
-        (expected.values as number[] | null)?.forEach((v, j) =>
-          close(t.values![j], v, `trial ${i} value ${j}`),
-        );
+        (expected.values as number[] | null)?.forEach((v, j) => {
+          close(t.values![j], v, `trial ${i} value ${j}`);
+        });
       });
     });
   }
@@ -89,10 +89,12 @@ describe("samplers choose what Optuna 5.0 chose (same seeds)", () => {
 test("truncated normal inverse CDF and log density match Optuna's _truncnorm", () => {
   const { a, b, q, x } = REF.truncnorm;
   const got = ppf(Float64Array.from(q), Float64Array.from(a), Float64Array.from(b));
-  REF.truncnorm.ppf.forEach((v: number, i: number) => close(got[i], v, `ppf ${i}`));
-  REF.truncnorm.logpdf.forEach((v: number, i: number) =>
-    close(logpdf(x[i], a[i], b[i], 0, 1), v, `logpdf ${i}`),
-  );
+  REF.truncnorm.ppf.forEach((v: number, i: number) => {
+    close(got[i], v, `ppf ${i}`);
+  });
+  REF.truncnorm.logpdf.forEach((v: number, i: number) => {
+    close(logpdf(x[i], a[i], b[i], 0, 1), v, `logpdf ${i}`);
+  });
 });
 
 function valueAt(number: number, step: number): number {
