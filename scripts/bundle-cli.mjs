@@ -14,7 +14,13 @@ await build({
   // The CLI and the package's API (`import ... from "kiln"`) in one build: they share chunks, so a user's model
   // or callback loaded by `kiln train` (a `file:` target importing "kiln") extends the very classes the
   // bundled Trainer checks with instanceof (two separate copies would make every such check fail).
-  entryPoints: [join(root, "dist", "cli.js"), join(root, "dist", "index.js")],
+  // The joblib launcher's child entry is one more entry point (dist/bundle/job-child.js, next to the chunks
+  // whose launcher spawns it), sharing their chunks.
+  entryPoints: {
+    cli: join(root, "dist", "cli.js"),
+    index: join(root, "dist", "index.js"),
+    "job-child": join(root, "dist", "config", "run", "joblib", "job-child.js"),
+  },
   outdir,
   bundle: true,
   splitting: true,

@@ -17,18 +17,27 @@ import { registerKilnTargets } from "./utils/targets.js";
 /** The configs shipped with Kiln (configs/ next to src/ and dist/). */
 export const DEFAULT_CONFIG_DIR = join(packageRoot(import.meta.url), "configs");
 
+/** The `kiln train` task: the template's train, returning the optimized metric. */
+export async function trainTask(cfg: DictConfig): Promise<number | null> {
+  return (await import("./train.js")).trainMain(cfg);
+}
+
+/** The `kiln eval` task. */
+export async function evalTask(cfg: DictConfig): Promise<unknown> {
+  return (await import("./eval.js")).evalMain(cfg);
+}
+
 /** Runs `kiln train|eval <hydra args>`; returns the exit code (0 on success). */
 export async function runTask(task: "train" | "eval", hydraArgs: string[]): Promise<number> {
   setupProjectRoot();
   registerKilnTargets();
-  const result = await runHydraApp(
-    hydraArgs,
-    async (cfg: DictConfig) => {
-      if (task === "train") return (await import("./train.js")).trainMain(cfg);
-      return (await import("./eval.js")).evalMain(cfg);
-    },
-    { configDir: process.env.KILN_CONFIG_DIR ?? DEFAULT_CONFIG_DIR, configName: task, appName: task },
-  );
+  const result = await runHydraApp(hydraArgs, task === "train" ? trainTask : evalTask, {
+    configDir: process.env.KILN_CONFIG_DIR ?? DEFAULT_CONFIG_DIR,
+    configName: task,
+    appName: task,
+    // Parallel launchers run each job in a child process, which imports the task from this module.
+    taskRef: { module: import.meta.url, export: task === "train" ? "trainTask" : "evalTask" },
+  });
   return result.exitCode;
 }
 

@@ -48,6 +48,8 @@ function adjustFloatHigh(low: number, high: number, step: number): number {
 
 /** A distribution on floats in [low, high], log-scaled or discretised by `step`. */
 export class FloatDistribution {
+  /** Optuna's class name (what the journal and repr say; bundling may rename the JS class). */
+  readonly pyName = "FloatDistribution";
   readonly step: number | null;
   readonly low: number;
   readonly high: number;
@@ -68,14 +70,20 @@ export class FloatDistribution {
     this.log = log;
   }
 
+  private isSingle: boolean | null = null;
+
   /** True when the range holds one value. */
   single(): boolean {
-    if (this.step === null) return this.low === this.high;
-    if (this.low === this.high) return true;
-    const {
-      values: [h, l, s],
-    } = alignDecimals(this.high, this.low, this.step);
-    return h - l < s;
+    if (this.isSingle === null) {
+      if (this.step === null || this.low === this.high) this.isSingle = this.low === this.high;
+      else {
+        const {
+          values: [h, l, s],
+        } = alignDecimals(this.high, this.low, this.step);
+        this.isSingle = h - l < s;
+      }
+    }
+    return this.isSingle;
   }
 
   contains(internal: number): boolean {
@@ -110,6 +118,7 @@ export class FloatDistribution {
 
 /** A distribution on integers in [low, high], log-scaled or with a step. */
 export class IntDistribution {
+  readonly pyName = "IntDistribution";
   readonly log: boolean;
   readonly step: number;
   readonly low: number;
@@ -182,6 +191,7 @@ function choiceEqual(a: unknown, b: unknown): boolean {
 
 /** A distribution over a fixed list of choices; its internal value is the index. */
 export class CategoricalDistribution {
+  readonly pyName = "CategoricalDistribution";
   readonly choices: readonly CategoricalChoice[];
 
   /** Which choices were floats in Python (kept so the JSON form says `1.0`, not `1`). */
@@ -238,12 +248,12 @@ function pyTuple(items: readonly PyJson[]): string {
 /** Python's `repr` of a distribution, e.g. `IntDistribution(high=256, log=False, low=32, step=32)`. */
 export function distributionRepr(d: Distribution): string {
   const attrs = Object.entries(d.attributes()).sort(([a], [b]) => (a < b ? -1 : 1));
-  return `${d.constructor.name}(${attrs.map(([k, v]) => `${k}=${pyRepr(v)}`).join(", ")})`;
+  return `${d.pyName}(${attrs.map(([k, v]) => `${k}=${pyRepr(v)}`).join(", ")})`;
 }
 
 /** `distribution_to_json`. */
 export function distributionToJson(d: Distribution): string {
-  return pyJsonDumps({ name: d.constructor.name, attributes: d.attributes() });
+  return pyJsonDumps({ name: d.pyName, attributes: d.attributes() });
 }
 
 const num = (v: PyJson | undefined): number => (v instanceof PyFloat ? v.value : (v as number));

@@ -11,7 +11,7 @@ import {
   UpdateFinishedTrialError,
 } from "./exceptions.js";
 import { FrozenTrial, isFinished, TrialState } from "./frozen-trial.js";
-import { INFO, log, WARNING, warn } from "./logging.js";
+import { getVerbosity, INFO, log, WARNING, warn } from "./logging.js";
 import { paretoFrontTrials } from "./multi-objective.js";
 import { MedianPruner } from "./pruners/percentile.js";
 import type { Pruner } from "./pruners/pruner.js";
@@ -326,11 +326,11 @@ export class Study {
       error = e;
     }
     const r = this.tellWithWarning(trial, value, state, false, true);
-    const params = pyRepr(trial.params);
-    if (r.state === TrialState.COMPLETE) this.logCompleted(r.values!, trial.number, params);
+    if (r.state === TrialState.COMPLETE) this.logCompleted(r.values!, trial.number, trial.params);
     else if (r.state === TrialState.PRUNED) log(INFO, `Trial ${trial.number} pruned. ${errorText(error)}`);
     else {
       const why = error !== null ? reprError(error) : r.failure;
+      const params = pyRepr(trial.params);
       log(
         WARNING,
         `Trial ${trial.number} failed with parameters: ${params} because of the following error: ${why}.`,
@@ -341,7 +341,9 @@ export class Study {
     return trial.trialId;
   }
 
-  private logCompleted(values: number[], number: number, params: string): void {
+  private logCompleted(values: number[], number: number, paramValues: Record<string, unknown>): void {
+    if (getVerbosity() > INFO) return;
+    const params = pyRepr(paramValues);
     if (values.length > 1) {
       log(
         INFO,

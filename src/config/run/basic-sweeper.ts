@@ -8,10 +8,14 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { jobOverrideStrings } from "../compose/override-adapter.js";
 import { type DictNode, select, toYaml, update } from "../omegaconf/index.js";
+import { sweepInterrupt } from "./interrupt.js";
+import { withJobTrial } from "./job-trial.js";
 import { getLogger } from "./logger.js";
 import {
   type HydraContext,
+  type JobTrial,
   type Launcher,
+  type LauncherSetup,
   registerLauncher,
   registerSweeper,
   type Sweeper,
@@ -27,7 +31,7 @@ export function cartesian<T>(lists: T[][]): T[][] {
   return out;
 }
 
-/** Runs jobs one after another in this process. */
+/** Runs jobs one after another in this process (after Ctrl-C, no further job starts). */
 export class BasicLauncher implements Launcher {
   private config: DictNode | null = null;
   private context: HydraContext | null = null;
@@ -35,19 +39,24 @@ export class BasicLauncher implements Launcher {
   /** Stop launching after the first failed job. */
   failFast = false;
 
-  setup(args: { config: DictNode; context: HydraContext; task: TaskFunction }): void {
+  setup(args: LauncherSetup): void {
     this.config = args.config;
     this.context = args.context;
     this.task = args.task;
   }
 
-  async launch(jobOverrides: string[][], initialJobIdx: number): Promise<JobReturn[]> {
+  async launch(
+    jobOverrides: string[][],
+    initialJobIdx: number,
+    trials?: (JobTrial | null)[],
+  ): Promise<JobReturn[]> {
     const config = this.config as DictNode;
     const context = this.context as HydraContext;
     mkdirSync(String(select(config, "hydra.sweep.dir")), { recursive: true });
     log.info(`Launching ${jobOverrides.length} jobs locally`);
     const runs: JobReturn[] = [];
     for (let i = 0; i < jobOverrides.length; i++) {
+      if (sweepInterrupt.requested) break;
       const idx = initialJobIdx + i;
       const overrides = jobOverrides[i];
       // Each job switches logging to its job_logging; Hydra's own lines go back to hydra_logging.
@@ -56,12 +65,14 @@ export class BasicLauncher implements Launcher {
       const sweepConfig = context.loadSweepConfig(config, overrides);
       update(sweepConfig, "hydra.job.id", String(idx), { forceAdd: true, merge: false });
       update(sweepConfig, "hydra.job.num", idx, { forceAdd: true, merge: false });
-      const ret = await runJob({
-        config: sweepConfig,
-        task: this.task as TaskFunction,
-        jobDirKey: "hydra.sweep.dir",
-        jobSubdirKey: "hydra.sweep.subdir",
-      });
+      const ret = await withJobTrial(trials?.[i] ?? null, () =>
+        runJob({
+          config: sweepConfig,
+          task: this.task as TaskFunction,
+          jobDirKey: "hydra.sweep.dir",
+          jobSubdirKey: "hydra.sweep.subdir",
+        }),
+      );
       runs.push(ret);
       if (ret.status === "FAILED") {
         log.error(`Job #${idx} failed: ${errorLine(ret.error)}`);

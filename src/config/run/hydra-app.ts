@@ -9,6 +9,8 @@ import { type AppOptions, HydraApp, type MultirunResult } from "./app.js";
 import { type HydraArgs, parseHydraArgs } from "./argv.js";
 import { shellCompletion } from "./completion.js";
 import { showInfo } from "./info.js";
+import { SweepInterrupted } from "./interrupt.js";
+import type { TaskReference } from "./plugins.js";
 import type { JobReturn, TaskFunction } from "./run-job.js";
 import { appHelp, hydraHelp, showCfg } from "./show.js";
 
@@ -26,6 +28,8 @@ export interface HydraAppOptions {
   stderr?: (text: string) => void;
   /** Composition warnings (default: to stderr as `UserWarning: ...`). */
   warn?: (message: string) => void;
+  /** The task as a child process can import it (for launchers that run jobs in child processes). */
+  taskRef?: TaskReference | null;
 }
 
 /** What `runHydraApp` did. */
@@ -125,8 +129,12 @@ export async function runHydraApp(
       out(showInfo(app, args.info, args.overrides, args.infoKey));
       return { exitCode: 0, command: "info" };
     }
-    return await runOrSweep(app, args, task, err, report);
+    return await runOrSweep(app, args, task, err, report, opts.taskRef ?? null);
   } catch (e) {
+    if (e instanceof SweepInterrupted) {
+      err(`${describe(e)}\n`);
+      return { exitCode: 130, command: "error" };
+    }
     return report(e);
   }
 }
@@ -137,6 +145,7 @@ async function runOrSweep(
   task: TaskFunction,
   err: (t: string) => void,
   report: (e: unknown, prefix?: string) => HydraAppResult,
+  taskRef: TaskReference | null,
 ): Promise<HydraAppResult> {
   const overrides = [...args.overrides];
   let mode = app.getMode(overrides);
@@ -159,7 +168,7 @@ async function runOrSweep(
     }
     return { exitCode: 0, command: "run", job };
   }
-  const multirun = await app.multirun(task, overrides, args.failFast);
+  const multirun = await app.multirun(task, overrides, args.failFast, taskRef);
   if (multirun.failed.length > 0) {
     err(`${multirun.failed.length} of ${multirun.jobs.length} jobs failed:\n`);
     for (const j of multirun.failed) {

@@ -12,6 +12,7 @@ export {
   RichModelSummary,
 } from "./model-summary.js";
 export { MisconfigurationError } from "./options.js";
+export { OptunaPruningCallback, type OptunaPruningOptions, type PruningTrial } from "./optuna-pruning.js";
 export {
   type BarStream,
   ProgressBarBase,

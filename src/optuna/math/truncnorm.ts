@@ -8,7 +8,8 @@ import type { RandomState } from "../random-state.js";
 import { erf, erfc } from "./erf.js";
 
 const SQRT2 = Math.SQRT2;
-const NORM_PDF_LOGC = Math.log(Math.sqrt(2 * Math.PI));
+/** log(sqrt(2 pi)), the normal density's constant. */
+export const NORM_PDF_LOGC = Math.log(Math.sqrt(2 * Math.PI));
 const NDTRI_EXP_APPROX_C = Math.sqrt(3) / Math.PI;
 const LOGE2 = Math.LN2;
 const EPSILON = 2.220446049250313e-16;

@@ -20,6 +20,7 @@ function same(a: GridValue, b: GridValue): boolean {
 
 /** Runs every point of a grid once, in a seeded random order. */
 export class GridSampler implements Sampler {
+  readonly pyName = "GridSampler";
   readonly searchSpace: Record<string, GridValue[]>;
   private readonly grids: GridValue[][];
   private readonly names: string[];

@@ -65,6 +65,7 @@ export function untransform(d: Distribution, encoded: ArrayLike<number>): ParamV
 
 /** Samples every parameter independently and uniformly (on the log scale for log distributions). */
 export class RandomSampler implements Sampler {
+  readonly pyName = "RandomSampler";
   readonly rng: RandomState;
 
   constructor(opts: { seed?: number | null } = {}) {

@@ -5,6 +5,8 @@ import type { Study } from "../study.js";
 
 /** Chooses parameter values: jointly for a relative search space, one by one for the rest. */
 export interface Sampler {
+  /** Optuna's class name, for logs (bundling may rename the JS class). */
+  readonly pyName?: string;
   /** The parameters to sample jointly for `trial` (may be empty). */
   inferRelativeSearchSpace(study: Study, trial: FrozenTrial): Record<string, Distribution>;
   /** Values for (some of) the relative search space. */

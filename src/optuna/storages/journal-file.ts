@@ -19,19 +19,29 @@ import {
   unlinkSync,
   writeSync,
 } from "node:fs";
+import { PyFloat } from "../../common/pyvalue.js";
 import { warn } from "../logging.js";
-import { pyJsonLoads } from "../pyjson.js";
+import { pyJsonDumps, pyJsonLoads } from "../pyjson.js";
 import type { JournalRecord } from "./journal-replay.js";
 
 /** Where journal lines are kept. */
 export interface JournalBackend {
   /** The records from line number `from` (0-based) to the last complete line. */
   readLogs(from: number): JournalRecord[];
-  /** Appends lines (each one JSON object, without the newline) atomically. */
-  appendLogs(lines: string[]): void;
+  /** Appends records atomically (PyFloat values mark floats that Python's JSON must print as floats). */
+  appendLogs(records: Record<string, unknown>[]): void;
 }
 
-/** Journal lines kept in this process only (`storage: null`). */
+/** The record with PyFloat wrappers replaced by their numbers (what reading its JSON line gives). */
+function plain(v: unknown): unknown {
+  if (v instanceof PyFloat) return v.value;
+  if (Array.isArray(v)) return v.map(plain);
+  if (v !== null && typeof v === "object")
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
+  return v;
+}
+
+/** Journal records kept in this process only (`storage: null`): no JSON round trip. */
 export class InMemoryJournalBackend implements JournalBackend {
   private readonly records: JournalRecord[] = [];
 
@@ -39,8 +49,8 @@ export class InMemoryJournalBackend implements JournalBackend {
     return this.records.slice(from);
   }
 
-  appendLogs(lines: string[]): void {
-    for (const line of lines) this.records.push(pyJsonLoads(line) as JournalRecord);
+  appendLogs(records: Record<string, unknown>[]): void {
+    for (const r of records) this.records.push(plain(r) as JournalRecord);
   }
 }
 
@@ -169,7 +179,8 @@ export class JournalFileBackend implements JournalBackend {
     }
   }
 
-  appendLogs(lines: string[]): void {
+  appendLogs(records: Record<string, unknown>[]): void {
+    const lines = records.map((r) => pyJsonDumps(r, true));
     this.lock.acquire();
     try {
       const fd = openSync(this.path, "a");

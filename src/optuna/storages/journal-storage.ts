@@ -9,7 +9,6 @@ import { PyFloat } from "../../common/pyvalue.js";
 import { CategoricalDistribution, type Distribution, distributionToJson } from "../distributions.js";
 import { DuplicatedStudyError, RecordNotFoundError, UpdateFinishedTrialError } from "../exceptions.js";
 import { type FrozenTrial, isFinished, TrialState } from "../frozen-trial.js";
-import { pyJsonDumps } from "../pyjson.js";
 import { InMemoryJournalBackend, type JournalBackend, JournalFileBackend } from "./journal-file.js";
 import { JournalOperation, JournalReplay } from "./journal-replay.js";
 import type { FrozenStudy, Storage, StudyDirection } from "./storage.js";
@@ -55,7 +54,7 @@ export class JournalStorage implements Storage {
   }
 
   private write(op: JournalOperation, fields: Record<string, unknown>): void {
-    this.backend.appendLogs([pyJsonDumps({ op_code: op, worker_id: this.workerId, ...fields }, true)]);
+    this.backend.appendLogs([{ op_code: op, worker_id: this.workerId, ...fields }]);
     this.sync();
   }
 

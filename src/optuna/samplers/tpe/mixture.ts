@@ -5,7 +5,7 @@
  * their random draws and do their arithmetic in Optuna's order.
  */
 import { npSum } from "../../math/numpy.js";
-import { logGaussMass, logpdf, rvs } from "../../math/truncnorm.js";
+import { logGaussMass, NORM_PDF_LOGC, rvs } from "../../math/truncnorm.js";
 import type { RandomState } from "../../random-state.js";
 
 /** Per-kernel choice probabilities of one categorical parameter (rows sum to 1). */
@@ -105,47 +105,80 @@ export class MixtureOfProductDistribution {
     return out;
   }
 
-  /** log density of each sample row under the mixture. */
+  /** log density of each sample row under the mixture (per-kernel terms computed once, values summed in Optuna's order). */
   logPdf(samples: readonly Float64Array[]): Float64Array {
     const nK = this.weights.length;
     const w = samples.map(() => new Float64Array(nK));
-    const continuous: number[] = [];
+    const continuous: {
+      i: number;
+      d: BatchedNumerical;
+      a: Float64Array;
+      b: Float64Array;
+      mass: Float64Array;
+      logScale: Float64Array;
+    }[] = [];
     this.distributions.forEach((d, i) => {
       if (d.kind === "categorical") {
+        const logW = d.weights.map((row) => row.map(Math.log));
         samples.forEach((x, s) => {
-          for (let k = 0; k < nK; k++) w[s][k] += Math.log(d.weights[k][Math.trunc(x[i])]);
+          const c = Math.trunc(x[i]);
+          for (let k = 0; k < nK; k++) w[s][k] += logW[k][c];
         });
-        return;
-      }
-      if (d.step === 0) {
-        continuous.push(i);
         return;
       }
       const lo = adaptedLow(d);
       const hi = adaptedHigh(d);
+      if (d.step === 0) {
+        const a = new Float64Array(nK);
+        const b = new Float64Array(nK);
+        const mass = new Float64Array(nK);
+        const logScale = new Float64Array(nK);
+        for (let k = 0; k < nK; k++) {
+          a[k] = (lo - d.mu[k]) / d.sigma[k];
+          b[k] = (hi - d.mu[k]) / d.sigma[k];
+          mass[k] = logGaussMass(a[k], b[k]);
+          logScale[k] = Math.log(d.sigma[k]);
+        }
+        continuous.push({ i, d, a, b, mass, logScale });
+        return;
+      }
       const norm = new Float64Array(nK);
       for (let k = 0; k < nK; k++)
         norm[k] = logGaussMass((lo - d.mu[k]) / d.sigma[k], (hi - d.mu[k]) / d.sigma[k]);
+      // A stepped parameter takes few distinct values: its cell masses are computed once per value.
+      const cells = new Map<number, Float64Array>();
       samples.forEach((x, s) => {
-        const left = d.isLog ? Math.log(x[i] - d.step / 2) : x[i] - d.step / 2;
-        const right = d.isLog ? Math.log(x[i] + d.step / 2) : x[i] + d.step / 2;
-        for (let k = 0; k < nK; k++) {
-          w[s][k] += logGaussMass((left - d.mu[k]) / d.sigma[k], (right - d.mu[k]) / d.sigma[k]);
+        let m = cells.get(x[i]);
+        if (m === undefined) {
+          m = new Float64Array(nK);
+          const left = d.isLog ? Math.log(x[i] - d.step / 2) : x[i] - d.step / 2;
+          const right = d.isLog ? Math.log(x[i] + d.step / 2) : x[i] + d.step / 2;
+          for (let k = 0; k < nK; k++)
+            m[k] = logGaussMass((left - d.mu[k]) / d.sigma[k], (right - d.mu[k]) / d.sigma[k]);
+          cells.set(x[i], m);
         }
+        for (let k = 0; k < nK; k++) w[s][k] += m[k];
       });
       for (const row of w) for (let k = 0; k < nK; k++) row[k] -= norm[k];
     });
     if (continuous.length > 0) {
       const terms = new Float64Array(continuous.length);
+      const xs = new Float64Array(continuous.length);
       samples.forEach((x, s) => {
+        continuous.forEach(({ i, d }, c) => {
+          xs[c] = d.isLog ? Math.log(x[i]) : x[i];
+        });
         for (let k = 0; k < nK; k++) {
-          continuous.forEach((i, c) => {
-            const d = this.distributions[i] as BatchedNumerical;
-            const mu = d.mu[k];
-            const sigma = d.sigma[k];
-            const xi = d.isLog ? Math.log(x[i]) : x[i];
-            terms[c] = logpdf(xi, (adaptedLow(d) - mu) / sigma, (adaptedHigh(d) - mu) / sigma, mu, sigma);
-          });
+          for (let c = 0; c < continuous.length; c++) {
+            const { d, a, b, mass, logScale } = continuous[c];
+            const z = (xs[c] - d.mu[k]) / d.sigma[k];
+            terms[c] =
+              a[k] === b[k]
+                ? Number.NaN
+                : z < a[k] || z > b[k]
+                  ? Number.NEGATIVE_INFINITY
+                  : -(z * z) / 2.0 - NORM_PDF_LOGC - mass[k] - logScale[k];
+          }
           w[s][k] += npSum(terms);
         }
       });

@@ -46,6 +46,7 @@ export interface TPESamplerOptions {
 
 /** Tree-structured Parzen Estimator sampling. */
 export class TPESampler implements Sampler {
+  readonly pyName = "TPESampler";
   readonly nStartupTrials: number;
   readonly nEiCandidates: number;
   readonly constantLiar: boolean;
