@@ -68,21 +68,20 @@ export class FloatDistribution {
     this.low = low;
     this.high = step !== null ? adjustFloatHigh(low, high, step) : high;
     this.log = log;
+    if (this.step === null || this.low === this.high) this.isSingle = this.low === this.high;
+    else {
+      const {
+        values: [h, l, st],
+      } = alignDecimals(this.high, this.low, this.step);
+      this.isSingle = h - l < st;
+    }
   }
 
-  private isSingle: boolean | null = null;
+  /** Computed once: the stepped case needs decimal arithmetic, and samplers ask for every trial. */
+  private readonly isSingle: boolean;
 
   /** True when the range holds one value. */
   single(): boolean {
-    if (this.isSingle === null) {
-      if (this.step === null || this.low === this.high) this.isSingle = this.low === this.high;
-      else {
-        const {
-          values: [h, l, s],
-        } = alignDecimals(this.high, this.low, this.step);
-        this.isSingle = h - l < s;
-      }
-    }
     return this.isSingle;
   }
 

@@ -19,3 +19,8 @@ export class UpdateFinishedTrialError extends Error {
 export class RecordNotFoundError extends Error {
   override name = "KeyError";
 }
+
+/** `study.stop()` called outside `optimize` (GridSampler does so when its grid is done, e.g. under ask/tell). */
+export class StopOutsideOptimizeError extends Error {
+  override name = "RuntimeError";
+}

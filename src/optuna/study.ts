@@ -7,6 +7,7 @@ import { formatPyFloat } from "../common/pyvalue.js";
 import {
   DuplicatedStudyError,
   RecordNotFoundError,
+  StopOutsideOptimizeError,
   TrialPruned,
   UpdateFinishedTrialError,
 } from "./exceptions.js";
@@ -159,7 +160,9 @@ export class Study {
   /** Stops `optimize` after the running trials (only inside the loop: an objective or a callback). */
   stop(): void {
     if (!this.inOptimizeLoop) {
-      throw new Error("`Study.stop` is supposed to be invoked inside an objective function or a callback.");
+      throw new StopOutsideOptimizeError(
+        "`Study.stop` is supposed to be invoked inside an objective function or a callback.",
+      );
     }
     this.stopFlag = true;
   }

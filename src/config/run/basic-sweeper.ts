@@ -6,6 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { TrialPruned } from "../../optuna/exceptions.js";
 import { jobOverrideStrings } from "../compose/override-adapter.js";
 import { type DictNode, select, toYaml, update } from "../omegaconf/index.js";
 import { sweepInterrupt } from "./interrupt.js";
@@ -74,7 +75,9 @@ export class BasicLauncher implements Launcher {
         }),
       );
       runs.push(ret);
-      if (ret.status === "FAILED") {
+      if (ret.status === "FAILED" && ret.error instanceof TrialPruned)
+        log.info(`Job #${idx} pruned: ${errorLine(ret.error)}`);
+      else if (ret.status === "FAILED") {
         log.error(`Job #${idx} failed: ${errorLine(ret.error)}`);
         if (this.failFast) break;
       }

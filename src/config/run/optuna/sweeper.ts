@@ -12,7 +12,7 @@ import { mkdirSync } from "node:fs";
 import { pyRepr } from "../../../common/pyrepr.js";
 import { formatPyFloat, pyStr } from "../../../common/pyvalue.js";
 import { FloatDistribution } from "../../../optuna/distributions.js";
-import { TrialPruned } from "../../../optuna/exceptions.js";
+import { StopOutsideOptimizeError, TrialPruned } from "../../../optuna/exceptions.js";
 import { TrialState } from "../../../optuna/frozen-trial.js";
 import type { Pruner } from "../../../optuna/pruners/pruner.js";
 import { GridSampler } from "../../../optuna/samplers/grid.js";
@@ -289,7 +289,13 @@ export class OptunaSweeper implements Sweeper {
         return;
       }
       try {
-        study.tell(trial, objectiveValues(ret, nDirections), TrialState.COMPLETE);
+        try {
+          study.tell(trial, objectiveValues(ret, nDirections), TrialState.COMPLETE);
+        } catch (e) {
+          // GridSampler stops the study once its grid is done; outside optimize() that throws after the trial
+          // was stored, and the plugin ignores it.
+          if (!(e instanceof StopOutsideOptimizeError)) throw e;
+        }
       } catch (e) {
         if (study.storage.getTrial(trial.trialId).state === TrialState.RUNNING)
           study.tell(trial, null, TrialState.FAIL);
