@@ -64,6 +64,15 @@ export function buildProgram(onExit: (code: number) => void): Command {
       });
   }
   program
+    .command("sweep-report")
+    .summary("write an HTML report (history, parallel coordinates, importances) of an Optuna sweep")
+    .argument("<path>", "the sweep dir (logs/<task>/multiruns/<time>) or an Optuna journal file")
+    .option("-o, --output <file>", "where to write the report (default: <sweep dir>/sweep_report.html)")
+    .option("--study <name>", "the study to report when the journal holds several")
+    .action(async (path: string, opts: { output?: string; study?: string }) => {
+      onExit(await sweepReport(path, opts.output ?? null, opts.study ?? null));
+    });
+  program
     .command("runs")
     .summary("list the runs of a local MLflow store (status, times, last metrics)")
     .argument("[tracking_uri]", "the store: a folder or file: URI", DEFAULT_MLFLOW_STORE)
@@ -95,6 +104,22 @@ export async function listMlflowRuns(trackingUri: string): Promise<number> {
     return 0;
   } catch (err) {
     process.stderr.write(`kiln runs: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
+
+/** `kiln sweep-report <sweep dir | journal>`: writes the study's HTML report; returns the exit code. */
+export async function sweepReport(
+  path: string,
+  output: string | null,
+  study: string | null,
+): Promise<number> {
+  const { writeSweepReport } = await import("./config/run/optuna/report.js");
+  try {
+    process.stdout.write(`${writeSweepReport(path, output, study)}\n`);
+    return 0;
+  } catch (err) {
+    process.stderr.write(`kiln sweep-report: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }
 }

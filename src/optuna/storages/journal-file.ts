@@ -7,6 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import {
+  appendFileSync,
   closeSync,
   existsSync,
   fstatSync,
@@ -17,6 +18,7 @@ import {
   renameSync,
   symlinkSync,
   unlinkSync,
+  writeFileSync,
   writeSync,
 } from "node:fs";
 import { PyFloat } from "../../common/pyvalue.js";
@@ -51,6 +53,22 @@ export class InMemoryJournalBackend implements JournalBackend {
 
   appendLogs(records: Record<string, unknown>[]): void {
     for (const r of records) this.records.push(plain(r) as JournalRecord);
+  }
+}
+
+/**
+ * An in-memory journal that also records its lines in a file (a fresh one): the study lives in this process,
+ * as with `storage: null`, while Optuna, optuna-dashboard and `kiln sweep-report` can read the record.
+ */
+export class RecordedMemoryBackend extends InMemoryJournalBackend {
+  constructor(readonly path: string) {
+    super();
+    writeFileSync(path, "");
+  }
+
+  override appendLogs(records: Record<string, unknown>[]): void {
+    super.appendLogs(records);
+    appendFileSync(this.path, `${records.map((r) => pyJsonDumps(r, true)).join("\n")}\n`);
   }
 }
 

@@ -9,6 +9,7 @@
  * and a pruned job ends its trial PRUNED; Ctrl-C marks the trials still running FAIL.
  */
 import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { pyRepr } from "../../../common/pyrepr.js";
 import { formatPyFloat, pyStr } from "../../../common/pyvalue.js";
 import { FloatDistribution } from "../../../optuna/distributions.js";
@@ -17,6 +18,8 @@ import { TrialState } from "../../../optuna/frozen-trial.js";
 import type { Pruner } from "../../../optuna/pruners/pruner.js";
 import { GridSampler } from "../../../optuna/samplers/grid.js";
 import type { Sampler } from "../../../optuna/samplers/sampler.js";
+import { RecordedMemoryBackend } from "../../../optuna/storages/journal-file.js";
+import { JournalStorage } from "../../../optuna/storages/journal-storage.js";
 import { createStudy, type Study } from "../../../optuna/study.js";
 import type { Trial } from "../../../optuna/trial.js";
 import { resolveAnyTarget } from "../../instantiate/instantiate.js";
@@ -42,6 +45,9 @@ import {
 } from "./search-space.js";
 
 const log = getLogger("hydra_plugins.hydra_optuna_sweeper._impl");
+
+/** Where a sweep with `storage: null` records its in-memory study (an Optuna journal). */
+export const MEMORY_JOURNAL = "optuna_journal.log";
 
 /** A trial that failed, with its job. */
 interface Failure {
@@ -207,9 +213,13 @@ export class OptunaSweeper implements Sweeper {
           trial: Trial,
         ) => unknown)
       : null;
+    const sweepDir = String(select(config, "hydra.sweep.dir"));
+    mkdirSync(sweepDir, { recursive: true });
     const study = createStudy({
       studyName: this.conf.study_name,
-      storage: this.conf.storage,
+      // storage: null keeps the study in memory, as the plugin does; Kiln also records it in the sweep dir.
+      storage:
+        this.conf.storage ?? new JournalStorage(new RecordedMemoryBackend(join(sweepDir, MEMORY_JOURNAL))),
       sampler,
       pruner,
       directions: directions as ("minimize" | "maximize")[],
@@ -219,8 +229,6 @@ export class OptunaSweeper implements Sweeper {
     log.info(`Storage: ${this.conf.storage ?? "None"}`);
     log.info(`Sampler: ${sampler.pyName ?? sampler.constructor.name}`);
     log.info(`Directions: ${pyRepr(directions)}`);
-    const sweepDir = String(select(config, "hydra.sweep.dir"));
-    mkdirSync(sweepDir, { recursive: true });
     const returns: JobReturn[][] = [];
     let toGo = nTrials;
     while (toGo > 0) {
