@@ -31,6 +31,25 @@ export * from "./lightning/index.js";
 export * as loggers from "./lightning/loggers/index.js";
 export { SimpleDenseNet } from "./models/components/simple-dense-net.js";
 export { MNISTLitModule } from "./models/mnist-module.js";
+/** Optuna 5.0's study API in camelCase (samplers, pruners, journal storage, importances), also as `optuna`. */
+export * as optuna from "./optuna/index.js";
+export {
+  createStudy,
+  GridSampler,
+  getParamImportances,
+  HyperbandPruner,
+  loadStudy,
+  MedianPruner,
+  NopPruner,
+  PercentilePruner,
+  RandomSampler,
+  Study,
+  SuccessiveHalvingPruner,
+  TPESampler,
+  Trial,
+  TrialPruned,
+  TrialState,
+} from "./optuna/index.js";
 /** Tensors, autograd, nn, optim, data and serialization over libtorch. */
 export * as torch from "./torch/index.js";
 export { train, trainMain } from "./train.js";

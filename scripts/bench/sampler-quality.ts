@@ -4,6 +4,7 @@
 // Kiln's side is reported and the reason is printed. Not a timed test: timings on a loaded machine are noisy.
 //
 //   node --import tsx scripts/bench/sampler-quality.ts [--trials 50] [--seeds 20] [--json FILE] [--venv DIR]
+//                                                     [--kiln-only]
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
@@ -18,11 +19,13 @@ const { values: args } = parseArgs({
     seeds: { type: "string", default: "20" },
     json: { type: "string" },
     venv: { type: "string" },
+    "kiln-only": { type: "boolean", default: false },
   },
 });
 const N_TRIALS = Number(args.trials);
 const N_SEEDS = Number(args.seeds);
-const VENV = args.venv ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "kiln", "optuna-5.0.0-venv");
+const VENV =
+  args.venv ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "kiln", "optuna-5.0.0-venv");
 
 /** Per objective: the best value of each seed's run and the seconds per trial. */
 interface SideResult {
@@ -33,7 +36,9 @@ interface SideResult {
 async function kilnSide(index: number): Promise<SideResult> {
   setVerbosity(40);
   // One untimed study first: V8 compiles the sampler's hot loops on first use (Python's numpy is precompiled).
-  await createStudy({ sampler: new TPESampler({ seed: 12345 }) }).optimize(OBJECTIVES[index].ts, { nTrials: N_TRIALS });
+  await createStudy({ sampler: new TPESampler({ seed: 12345 }) }).optimize(OBJECTIVES[index].ts, {
+    nTrials: N_TRIALS,
+  });
   const best: number[] = [];
   let seconds = 0;
   for (let seed = 0; seed < N_SEEDS; seed++) {
@@ -49,14 +54,20 @@ async function kilnSide(index: number): Promise<SideResult> {
 /** A Python with optuna 5.0.0, or the reason there is none. */
 function optunaPython(): { python?: string; reason?: string } {
   const python = join(VENV, "bin", "python");
-  const has = () => spawnSync(python, ["-c", "import optuna; assert optuna.__version__ == '5.0.0'"]).status === 0;
+  const has = () =>
+    spawnSync(python, ["-c", "import optuna; assert optuna.__version__ == '5.0.0'"]).status === 0;
   if (existsSync(python) && has()) return { python };
   mkdirSync(join(VENV, ".."), { recursive: true });
   const made = spawnSync("python3", ["-m", "venv", VENV], { encoding: "utf8" });
   if (made.status !== 0) return { reason: `python3 -m venv failed: ${made.stderr.trim() || made.error}` };
-  const pip = spawnSync(python, ["-m", "pip", "install", "-q", "optuna==5.0.0"], { encoding: "utf8", timeout: 600_000 });
+  const pip = spawnSync(python, ["-m", "pip", "install", "-q", "optuna==5.0.0"], {
+    encoding: "utf8",
+    timeout: 600_000,
+  });
   if (pip.status !== 0 || !has()) {
-    return { reason: `pip install optuna==5.0.0 failed (no package index with it?): ${pip.stderr.trim().split("\n").pop()}` };
+    return {
+      reason: `pip install optuna==5.0.0 failed (no package index with it?): ${pip.stderr.trim().split("\n").pop()}`,
+    };
   }
   return { python };
 }
@@ -86,13 +97,16 @@ print(json.dumps(out))`;
 }
 
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-const sd = (xs: number[]): number => Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / Math.max(1, xs.length - 1));
+const sd = (xs: number[]): number =>
+  Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / Math.max(1, xs.length - 1));
 const fmt = (x: number): string => x.toPrecision(5);
 
 async function main(): Promise<void> {
   const kiln: SideResult[] = [];
   for (let i = 0; i < OBJECTIVES.length; i++) kiln.push(await kilnSide(i));
-  const { python, reason } = optunaPython();
+  const { python, reason } = args["kiln-only"]
+    ? { python: undefined, reason: "--kiln-only" }
+    : optunaPython();
   const optuna = python ? optunaSide(python) : null;
   if (!optuna) console.log(`Optuna's side skipped: ${reason}`);
   const rows = OBJECTIVES.map((o, i) => {
@@ -112,17 +126,23 @@ async function main(): Promise<void> {
       no_worse: p ? mean(k.best) <= mean(p.best) + 0.1 * se : null,
     };
   });
-  console.log(`\nSampler quality: mean best of ${N_TRIALS} trials over ${N_SEEDS} seeds (TPESampler defaults, minimising)\n`);
-  console.log("| objective | optimum | Kiln TPE mean ± sd | Optuna 5.0 TPE mean ± sd | Kiln ms/trial | Optuna ms/trial | no worse |");
+  console.log(
+    `\nSampler quality: mean best of ${N_TRIALS} trials over ${N_SEEDS} seeds (TPESampler defaults, minimising)\n`,
+  );
+  console.log(
+    "| objective | optimum | Kiln TPE mean ± sd | Optuna 5.0 TPE mean ± sd | Kiln ms/trial | Optuna ms/trial | no worse |",
+  );
   console.log("|---|---|---|---|---|---|---|");
   for (const r of rows) {
-    const optunaCell = r.optuna_mean_best === null ? "skipped" : `${fmt(r.optuna_mean_best)} ± ${fmt(r.optuna_sd!)}`;
+    const optunaCell =
+      r.optuna_mean_best === null ? "skipped" : `${fmt(r.optuna_mean_best)} ± ${fmt(r.optuna_sd!)}`;
     const optunaMs = r.optuna_ms_per_trial === null ? "-" : r.optuna_ms_per_trial.toFixed(2);
     console.log(
       `| ${r.objective} | ${r.optimum} | ${fmt(r.kiln_mean_best)} ± ${fmt(r.kiln_sd)} | ${optunaCell} | ${r.kiln_ms_per_trial.toFixed(2)} | ${optunaMs} | ${r.no_worse ?? "-"} |`,
     );
   }
-  if (args.json) writeFileSync(args.json, `${JSON.stringify({ trials: N_TRIALS, seeds: N_SEEDS, rows }, null, 1)}\n`);
+  if (args.json)
+    writeFileSync(args.json, `${JSON.stringify({ trials: N_TRIALS, seeds: N_SEEDS, rows }, null, 1)}\n`);
 }
 
 await main();

@@ -16,6 +16,7 @@ export {
 } from "./distributions.js";
 export { DuplicatedStudyError, TrialPruned } from "./exceptions.js";
 export { FrozenTrial, type ParamValue, TrialState } from "./frozen-trial.js";
+export { getParamImportances, pedAnovaImportances } from "./importance/ped-anova.js";
 export { getVerbosity, setLogHandler, setVerbosity } from "./logging.js";
 export { HyperbandPruner } from "./pruners/hyperband.js";
 export { MedianPruner, PercentilePruner } from "./pruners/percentile.js";
@@ -31,3 +32,4 @@ export { JournalStorage } from "./storages/journal-storage.js";
 export { type Storage, StudyDirection } from "./storages/storage.js";
 export { createStudy, loadStudy, type Objective, type OptimizeOptions, Study } from "./study.js";
 export { Trial } from "./trial.js";
+export { studyReportHtml } from "./visualization/report.js";
