@@ -78,7 +78,7 @@ test("the report of Optuna's journal: history, parallel coordinates and importan
     bars.map((b) => b["data-param"]),
     Object.keys(expected),
   );
-  bars.forEach((b) => assert.ok(Math.abs(Number(b["data-importance"]) - expected[b["data-param"]]) < 1e-12));
+  for (const b of bars) assert.ok(Math.abs(Number(b["data-importance"]) - expected[b["data-param"]]) < 1e-12);
   assert.ok(Math.abs(bars.reduce((s, b) => s + Number(b["data-importance"]), 0) - 1) < 1e-9);
 });
 
