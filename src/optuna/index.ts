@@ -4,6 +4,8 @@
  * Hyperband pruners, and its journal storage, readable and writable by Python Optuna. Plain TypeScript: it
  * never loads libtorch, so the config layer's sweeper uses it too.
  */
+
+export { type CreateStudyOptions, createStudy, type LoadStudyOptions, loadStudy } from "./create-study.js";
 export {
   type CategoricalChoice,
   CategoricalDistribution,
@@ -30,6 +32,6 @@ export { getStorage, type StorageSpec } from "./storages/get-storage.js";
 export { JournalFileBackend } from "./storages/journal-file.js";
 export { JournalStorage } from "./storages/journal-storage.js";
 export { type Storage, StudyDirection } from "./storages/storage.js";
-export { createStudy, loadStudy, type Objective, type OptimizeOptions, Study } from "./study.js";
+export { type Objective, type OptimizeOptions, Study } from "./study.js";
 export { Trial } from "./trial.js";
 export { studyReportHtml } from "./visualization/report.js";

@@ -4,21 +4,15 @@
  */
 import { pyRepr } from "../common/pyrepr.js";
 import { formatPyFloat } from "../common/pyvalue.js";
-import {
-  DuplicatedStudyError,
-  RecordNotFoundError,
-  StopOutsideOptimizeError,
-  TrialPruned,
-  UpdateFinishedTrialError,
-} from "./exceptions.js";
+import { RecordNotFoundError, StopOutsideOptimizeError, UpdateFinishedTrialError } from "./exceptions.js";
 import { FrozenTrial, isFinished, TrialState } from "./frozen-trial.js";
-import { getVerbosity, INFO, log, WARNING, warn } from "./logging.js";
+import { INFO, log, warn } from "./logging.js";
 import { paretoFrontTrials } from "./multi-objective.js";
 import { MedianPruner } from "./pruners/percentile.js";
 import type { Pruner } from "./pruners/pruner.js";
+import { runTrial } from "./run-trial.js";
 import type { Sampler } from "./samplers/sampler.js";
 import { TPESampler } from "./samplers/tpe/sampler.js";
-import { getStorage, type StorageSpec } from "./storages/get-storage.js";
 import { type Storage, StudyDirection } from "./storages/storage.js";
 import { Trial } from "./trial.js";
 
@@ -43,15 +37,6 @@ export interface OptimizeOptions {
   nJobs?: number;
   catch?: ErrorClass | ErrorClass[];
   callbacks?: ((study: Study, trial: FrozenTrial) => void)[];
-}
-
-function directionOf(d: DirectionSpec): StudyDirection {
-  if (d === StudyDirection.MINIMIZE || d === StudyDirection.MAXIMIZE) return d;
-  if (d === "minimize") return StudyDirection.MINIMIZE;
-  if (d === "maximize") return StudyDirection.MAXIMIZE;
-  throw new RangeError(
-    `\`directions\` must be a list of \`minimize\` or \`maximize\`, but got ${String(d)}.`,
-  );
 }
 
 function floatRepr(v: number): string {
@@ -303,7 +288,7 @@ export class Study {
         if (opts.nTrials != null && started >= opts.nTrials) return;
         if (opts.timeout != null && (Date.now() - start) / 1000 >= opts.timeout) return;
         started += 1;
-        const trialId = await this.runTrial(objective, catches);
+        const trialId = await runTrial(this, objective, catches);
         if (opts.callbacks) {
           const frozen = this.storage.getTrial(trialId).clone();
           for (const cb of opts.callbacks) cb(this, frozen);
@@ -316,61 +301,6 @@ export class Study {
       this.inOptimizeLoop = false;
     }
   }
-
-  private async runTrial(objective: Objective, catches: ErrorClass[]): Promise<number> {
-    const trial = this.ask();
-    let state: TrialState | null = null;
-    let value: number | number[] | null = null;
-    let error: unknown = null;
-    try {
-      value = await objective(trial);
-    } catch (e) {
-      state = e instanceof TrialPruned ? TrialState.PRUNED : TrialState.FAIL;
-      error = e;
-    }
-    const r = this.tellWithWarning(trial, value, state, false, true);
-    if (r.state === TrialState.COMPLETE) this.logCompleted(r.values!, trial.number, trial.params);
-    else if (r.state === TrialState.PRUNED) log(INFO, `Trial ${trial.number} pruned. ${errorText(error)}`);
-    else {
-      const why = error !== null ? reprError(error) : r.failure;
-      const params = pyRepr(trial.params);
-      log(
-        WARNING,
-        `Trial ${trial.number} failed with parameters: ${params} because of the following error: ${why}.`,
-      );
-      log(WARNING, `Trial ${trial.number} failed with value ${pyRepr(value)}.`);
-      if (error !== null && !catches.some((c) => error instanceof c)) throw error;
-    }
-    return trial.trialId;
-  }
-
-  private logCompleted(values: number[], number: number, paramValues: Record<string, unknown>): void {
-    if (getVerbosity() > INFO) return;
-    const params = pyRepr(paramValues);
-    if (values.length > 1) {
-      log(
-        INFO,
-        `Trial ${number} finished with values: [${values.map(floatRepr).join(", ")}] and parameters: ${params}.`,
-      );
-      return;
-    }
-    let message = `Trial ${number} finished with value: ${floatRepr(values[0])} and parameters: ${params}.`;
-    try {
-      const best = this.bestTrial;
-      message += ` Best is trial ${best.number} with value: ${floatRepr(best.value!)}.`;
-    } catch {
-      // no completed trial yet
-    }
-    log(INFO, message);
-  }
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e ?? "");
-}
-
-function reprError(e: unknown): string {
-  return e instanceof Error ? `${e.name}(${pyRepr(e.message)})` : String(e);
 }
 
 /** The study restricted to some trials (for pruners that split a study). */
@@ -388,78 +318,5 @@ class PeerStudy extends Study {
 
   override stop(): void {
     this.parent.stop();
-  }
-}
-
-/** Options of `createStudy`. */
-export interface CreateStudyOptions {
-  storage?: StorageSpec;
-  sampler?: Sampler | null;
-  pruner?: Pruner | null;
-  studyName?: string | null;
-  direction?: DirectionSpec | null;
-  directions?: DirectionSpec[] | null;
-  /** Open the study when one of this name exists instead of failing. */
-  loadIfExists?: boolean;
-}
-
-/** Creates a study (Optuna's `create_study`). */
-export function createStudy(opts: CreateStudyOptions = {}): Study {
-  if (opts.direction != null && opts.directions != null)
-    throw new Error("Specify only one of `direction` and `directions`.");
-  if (Array.isArray(opts.direction)) {
-    throw new Error("Use `directions` instead of `direction` for multi-objective optimization.");
-  }
-  const specs = opts.directions ?? [opts.direction ?? "minimize"];
-  if (specs.length < 1) throw new Error("The number of objectives must be greater than 0.");
-  const directions = specs.map(directionOf);
-  const storage = getStorage(opts.storage);
-  let studyId: number;
-  try {
-    studyId = storage.createNewStudy(directions, opts.studyName ?? null);
-  } catch (e) {
-    if (!(e instanceof DuplicatedStudyError)) throw e;
-    if (!opts.loadIfExists) {
-      throw new DuplicatedStudyError(
-        `Another study with study_name='${opts.studyName}' already exists. Please specify a name not in the storage, or reuse the existing one by setting \`loadIfExists\`.`,
-      );
-    }
-    log(INFO, `Using an existing study with study_name='${opts.studyName}' instead of creating a new one.`);
-    studyId = storage.getStudyIdFromName(opts.studyName!);
-  }
-  return new Study(storage.getStudyNameFromId(studyId), storage, opts.sampler, opts.pruner);
-}
-
-/** Options of `loadStudy`. */
-export interface LoadStudyOptions {
-  studyName?: string | null;
-  storage: StorageSpec;
-  sampler?: Sampler | null;
-  pruner?: Pruner | null;
-}
-
-/** Opens an existing study (Optuna's `load_study`); the name may be omitted when the storage holds one study. */
-export function loadStudy(opts: LoadStudyOptions): Study {
-  const storage = getStorage(opts.storage);
-  let name = opts.studyName ?? null;
-  if (name === null) {
-    const names = storage.getAllStudies().map((s) => s.studyName);
-    if (names.length !== 1) {
-      throw new Error(
-        `Could not determine the study name since the storage does not contain exactly 1 study. Specify \`studyName\` from ${pyRepr(names)}.`,
-      );
-    }
-    name = names[0];
-  }
-  try {
-    return new Study(name, storage, opts.sampler, opts.pruner);
-  } catch (e) {
-    if (e instanceof RecordNotFoundError) {
-      const names = storage.getAllStudies().map((s) => s.studyName);
-      throw new Error(
-        `No study named '${name}' in the storage (studies: ${names.length ? names.join(", ") : "none"}).`,
-      );
-    }
-    throw e;
   }
 }

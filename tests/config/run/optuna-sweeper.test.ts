@@ -201,6 +201,15 @@ custom_search_space: null
     assert.deepEqual(seen, ["x=0 y=a", "x=0 y=b", "x=1 y=a", "x=1 y=b", "x=2 y=a", "x=2 y=b"]);
   });
 
+  test("custom_search_space adds parameters through a function of the config and the trial", async () => {
+    const { result, logs } = await run([
+      `hydra.sweeper.custom_search_space='file:${join(FIXTURE, "tasks.ts")}#extend'`,
+      "hydra.sweeper.n_trials=2",
+    ]);
+    assert.equal(result.exitCode, 0, logs);
+    for (const job of result.multirun!.jobs) assert.match(job.overrides.join(" "), /^x=\S+ y=[ab] z=0\.\d+/);
+  });
+
   test("bad sweeper settings name the key and what works", async () => {
     const cma = await run(["hydra/sweeper/sampler=cmaes"]);
     assert.match(

@@ -6,8 +6,8 @@
 import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { parse } from "yaml";
+import { loadStudy } from "../../../optuna/create-study.js";
 import { journalPathOf } from "../../../optuna/storages/get-storage.js";
-import { loadStudy } from "../../../optuna/study.js";
 import { studyReportHtml } from "../../../optuna/visualization/report.js";
 import { MEMORY_JOURNAL } from "./sweeper.js";
 
