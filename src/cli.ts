@@ -35,6 +35,13 @@ export async function runTask(task: "train" | "eval", hydraArgs: string[]): Prom
     configDir: process.env.KILN_CONFIG_DIR ?? DEFAULT_CONFIG_DIR,
     configName: task,
     appName: task,
+    programName: `kiln ${task}`,
+    // Completion scripts call back into this very kiln (node, its flags, the bin file) on every <TAB>.
+    completion: {
+      name: "kiln",
+      subcommands: ["train", "eval"],
+      command: [process.execPath, ...process.execArgv, process.argv[1] ?? "kiln"],
+    },
     // Parallel launchers run each job in a child process, which imports the task from this module.
     taskRef: { module: import.meta.url, export: task === "train" ? "trainTask" : "evalTask" },
   });

@@ -13,6 +13,7 @@ export * as config from "./config/index.js";
 export {
   compose,
   type DictConfig,
+  HydraCallback,
   instantiate,
   instantiateSync,
   registerAlias,

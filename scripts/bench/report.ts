@@ -39,7 +39,8 @@ function ratios<K extends RatioKey>(
 
 /** What run.ts measured; a section is absent when it was not run. */
 export interface Sections {
-  throughput?: { data: string; result: ThroughputResult };
+  /** `data` names the images every side read (data.ts's BenchDataName); `data_description` says where from. */
+  throughput?: { data: string; data_description: string; result: ThroughputResult };
   startup?: StartupResult;
   memory?: MemoryResult;
   op_overhead?: Partial<Record<OpSideName, OpSide>>;
@@ -104,6 +105,7 @@ export function buildReport(s: Sections, meta: Meta) {
       trainer_runner: t?.trainer_runner ?? null,
       threads: meta.threads,
       data: s.throughput?.data ?? null,
+      data_description: s.throughput?.data_description ?? null,
       device: meta.device,
       sides: Object.fromEntries(
         SIDES.map((x) => {
@@ -128,6 +130,7 @@ export function buildReport(s: Sections, meta: Meta) {
       cfg_job_s: num(s.startup?.cfg_job.median),
       fdr_s: num(s.startup?.fdr.median),
       runner: s.startup?.runner ?? null,
+      data: s.startup?.data ?? null,
       min_s: s.startup
         ? { help: num(s.startup.help.min), cfg_job: num(s.startup.cfg_job.min), fdr: num(s.startup.fdr.min) }
         : null,
@@ -139,6 +142,7 @@ export function buildReport(s: Sections, meta: Meta) {
       epochs: s.memory?.epochs ?? null,
       floor_rss_mib: num(s.memory?.floor_rss_mib, 1),
       runner: s.memory?.runner ?? null,
+      data: s.memory?.data ?? null,
     },
     op_overhead: {
       kiln_ns: num(op?.kiln?.add_ns.median),
@@ -185,6 +189,7 @@ export function printReport(r: Report): void {
     "",
     `Throughput (${tp.data ?? "-"}; SimpleDenseNet, batch 128, Adam; s/epoch over measured epochs)`,
   );
+  if (tp.data_description) out.push(`  data: ${tp.data_description}`);
   const labels: Record<string, string> = {
     trainer: `(a) kiln train (${tp.trainer_runner ?? "-"})`,
     loop: "(b) src/torch loop",
@@ -227,7 +232,7 @@ export function printReport(r: Report): void {
   }
   for (const [k, why] of Object.entries(tp.skipped)) out.push(`  ${k} skipped: ${why}`);
   const st = r.startup;
-  out.push("", `Start-up (wall s, median / min; ${st.runner ?? "-"})`);
+  out.push("", `Start-up (wall s, median / min; ${st.runner ?? "-"}; debug=fdr on ${st.data ?? "-"})`);
   out.push(
     table([
       ["command", "median", "min"],
@@ -237,7 +242,10 @@ export function printReport(r: Report): void {
     ]),
   );
   const mem = r.memory;
-  out.push("", `Memory (${mem.epochs ?? "-"} epochs): peak RSS ${f(mem.peak_rss_mib, 1)} MiB`);
+  out.push(
+    "",
+    `Memory (${mem.epochs ?? "-"} epochs on ${mem.data ?? "-"}): peak RSS ${f(mem.peak_rss_mib, 1)} MiB`,
+  );
   out.push(`  RSS after each epoch (MiB): ${mem.rss_per_epoch_mib.map((x) => x.toFixed(1)).join(" ")}`);
   out.push(`  growth from epoch 2 on: ${f(mem.growth_after_epoch1_pct, 2)} %`);
   out.push(

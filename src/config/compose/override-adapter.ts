@@ -3,7 +3,7 @@
  * are reduced to what the defaults list and the value updates need, and sweeps are expanded into the
  * per-job `key=value` overrides of the basic sweeper.
  */
-import { type Override, parseOverrides, sweepStrings } from "../overrides/index.js";
+import { jobOverrides, type Override, parseOverrides } from "../overrides/index.js";
 import type { OverrideInput } from "./defaults-overrides.js";
 
 /** A parsed command-line override with the composition view of it. */
@@ -49,23 +49,9 @@ export interface GroupLookup {
 export function jobOverrideStrings(lines: string[], groups: GroupLookup): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const o of parseOverrides(lines)) {
-    const key = o.keyElement;
-    if (o.isSweep()) {
-      if (!o.isDiscreteSweep()) {
-        throw new Error(
-          `BasicSweeper does not support sweep type : ${String(o.valueType).toUpperCase()} ('${o.inputLine}')`,
-        );
-      }
-      const candidates = groups.groupExists(o.keyOrGroup) ? groups.groupOptions(o.keyOrGroup) : [];
-      out.set(
-        key,
-        sweepStrings(o, { globCandidates: candidates }).map((v) => `${key}=${v}`),
-      );
-    } else if (o.valueType === null) {
-      out.set(key, [key]);
-    } else {
-      out.set(key, [`${key}=${o.valueElementAsString()}`]);
-    }
+    const candidates =
+      o.isSweep() && groups.groupExists(o.keyOrGroup) ? groups.groupOptions(o.keyOrGroup) : [];
+    out.set(o.keyElement, jobOverrides(o, { globCandidates: candidates }));
   }
   return out;
 }

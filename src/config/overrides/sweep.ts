@@ -153,8 +153,13 @@ export function sweepEncoded(override: Override, options: ExpandOptions = {}): P
  */
 export function jobOverrides(override: Override, options: ExpandOptions = {}): string[] {
   const key = override.keyElement;
+  // A delete without a value (`~key`) has the value null: Hydra writes it as `~key=null`.
   if (!override.isSweep()) return [`${key}=${formatElement(override.value as ParsedElement)}`];
-  if (!override.isDiscreteSweep())
-    throw new OverrideSweepError(`BasicSweeper does not support ${String(override.valueType).toUpperCase()}`);
+  if (!override.isDiscreteSweep()) {
+    const type = String(override.valueType).toUpperCase();
+    throw new OverrideSweepError(
+      `BasicSweeper does not support sweep type : ${type} ('${override.inputLine}')`,
+    );
+  }
   return sweepStrings(override, options).map((v) => `${key}=${v}`);
 }

@@ -5,11 +5,12 @@
 
 import { TrialPruned } from "../../optuna/exceptions.js";
 import { type ComposedNodes, composeNodes } from "../compose/compose.js";
-import type { RunMode } from "../compose/config-loader.js";
+import { loadRepository, type RunMode } from "../compose/config-loader.js";
 import type { ConfigRepository } from "../compose/repository.js";
 import type { DictNode, ListNode, ValueNode } from "../omegaconf/index.js";
 import { select } from "../omegaconf/index.js";
 import "./basic-sweeper.js";
+import { HydraCallbacks } from "./callbacks.js";
 import { sweepInterrupt } from "./interrupt.js";
 import "./joblib/launcher.js";
 import { getLogger } from "./logger.js";
@@ -68,6 +69,16 @@ export class HydraApp {
     return composed;
   }
 
+  /** The config groups and options a composition with `overrides` would see, without composing. */
+  repository(overrides: string[]): ConfigRepository {
+    return loadRepository({
+      configDir: this.opts.configDir,
+      extraConfigDir: this.opts.extraConfigDir,
+      configName: this.opts.configName,
+      overrides,
+    });
+  }
+
   /** `hydra.mode` as the config sets it (null when unset or when composition fails). */
   getMode(overrides: string[]): RunMode | null {
     try {
@@ -79,10 +90,20 @@ export class HydraApp {
     }
   }
 
-  /** Runs the task once in `hydra.run.dir`. */
+  /** Runs the task once in `hydra.run.dir`, telling `hydra.callbacks` of the run's and the job's start and end. */
   async run(task: TaskFunction, overrides: string[]): Promise<JobReturn> {
     const { cfg } = this.composeConfig({ overrides, mode: "RUN", withLogConfiguration: true });
-    return runJob({ config: cfg, task, jobDirKey: "hydra.run.dir", jobSubdirKey: null });
+    const callbacks = await HydraCallbacks.create(cfg, this.warn);
+    await callbacks.onRunStart(cfg, this.opts.configName);
+    const ret = await runJob({
+      config: cfg,
+      task,
+      jobDirKey: "hydra.run.dir",
+      jobSubdirKey: null,
+      callbacks,
+    });
+    await callbacks.onRunEnd(cfg, this.opts.configName, ret);
+    return ret;
   }
 
   /** One sweep job's config: the sweep's Hydra overrides, then the job's (Hydra's `load_sweep_config`). */
@@ -90,8 +111,12 @@ export class HydraApp {
     return this.composeConfig({ overrides: [...hydraOverrides, ...overrides], mode: "RUN", configName }).cfg;
   }
 
+  /** Where a callback's failure is reported (Hydra: warnings.warn): `opts.warn`, else a process UserWarning. */
+  readonly warn = (message: string): void =>
+    this.opts.warn ? this.opts.warn(message) : process.emitWarning(message, "UserWarning");
+
   /** The context handed to sweepers and launchers. */
-  context(): HydraContext {
+  context(callbacks: HydraCallbacks = HydraCallbacks.none()): HydraContext {
     const ctx: HydraContext = {
       loadSweepConfig: (master, overrides) => {
         const { hydraOverrides, configName } = sweepOrigin(master);
@@ -99,6 +124,7 @@ export class HydraApp {
       },
       groupOptions: (group) => this.repo().groupOptions(group, "config"),
       groupExists: (group) => this.repo().groupExists(group),
+      callbacks,
       app: {
         configDir: this.opts.configDir ?? null,
         extraConfigDir: this.opts.extraConfigDir ?? null,
@@ -126,11 +152,13 @@ export class HydraApp {
     taskRef: TaskReference | null = null,
   ): Promise<MultirunResult> {
     const { cfg } = this.composeConfig({ overrides, mode: "MULTIRUN", withLogConfiguration: true });
+    const callbacks = await HydraCallbacks.create(cfg, this.warn);
+    await callbacks.onMultirunStart(cfg, this.opts.configName);
     const sweeperConf = plainAt(cfg, "hydra.sweeper") as Record<string, unknown>;
     if (failFast) sweeperConf.fail_fast = true;
     const sweeper = createSweeper(sweeperConf);
     const launcher = createLauncher(plainAt(cfg, "hydra.launcher") as Record<string, unknown>);
-    const context = this.context();
+    const context = this.context(callbacks);
     launcher.setup({ config: cfg, context, task, taskRef });
     sweeper.setup({ config: cfg, context, task, launcher });
     const taskOverrides = (select(cfg, "hydra.overrides.task") as ListNode).items.map((i) =>
@@ -145,6 +173,7 @@ export class HydraApp {
       sweepInterrupt.uninstall();
       configureHydraLogging(cfg);
     }
+    await callbacks.onMultirunEnd(cfg, this.opts.configName);
     const jobs = returns.flat();
     const result = {
       returns,

@@ -39,10 +39,7 @@ export const FLAGS_HELP: Array<[string, string]> = [
   ["--run,-r", "Run a job"],
   ["--multirun,-m", "Run multiple jobs with the configured launcher and sweeper"],
   ["--fail-fast", "With --multirun: stop the sweep at the first failed job"],
-  [
-    "--shell-completion,-sc",
-    'Install or Uninstall shell completion:\n    Bash - Install:\n    eval "$(PROG -sc install=bash)"\n    Bash - Uninstall:\n    eval "$(PROG -sc uninstall=bash)"',
-  ],
+  ["--shell-completion,-sc", "Install or Uninstall shell completion:\nCOMPLETION_HELP"],
   ["--config-path,-cp", "Overrides the config path (the primary config folder)"],
   ["--config-name,-cn", "Overrides the config name"],
   ["--config-dir,-cd", "Adds an additional config dir to the config search path"],
@@ -52,10 +49,30 @@ export const FLAGS_HELP: Array<[string, string]> = [
   ],
 ];
 
-/** `$FLAGS_HELP` text. */
+/** The shells `-sc install=<shell>` writes a completion script for (Hydra's plugins, in its order). */
+export const COMPLETION_SHELLS = ["bash", "fish", "zsh"] as const;
+
+/** Hydra's help lines for `--shell-completion` (its _get_completion_help) for the program `prog`. */
+function completionHelp(prog: string): string {
+  const lines: string[] = [];
+  const title = (w: string) => `${w[0]!.toUpperCase()}${w.slice(1)}`;
+  for (const shell of COMPLETION_SHELLS) {
+    for (const cmd of ["install", "uninstall"]) {
+      lines.push(`${title(shell)} - ${title(cmd)}:`);
+      lines.push(
+        shell === "fish" ? `${prog} -sc ${cmd}=fish | source` : `eval "$(${prog} -sc ${cmd}=${shell})"`,
+      );
+    }
+    lines.push("");
+  }
+  return lines.map((l) => (l ? `    ${l}` : l)).join("\n");
+}
+
+/** `$FLAGS_HELP` text; `prog` is the command line that runs the app (`kiln train`). */
 export function formatFlagsHelp(prog: string): string {
   let s = "";
-  for (const [flags, help] of FLAGS_HELP) s += `${flags} : ${help.replaceAll("PROG", prog)}\n`;
+  for (const [flags, help] of FLAGS_HELP)
+    s += `${flags} : ${help.replace("COMPLETION_HELP", completionHelp(prog))}\n`;
   return `${s}Overrides : Any key=value arguments to override config values (use dots for.nested=overrides)`;
 }
 

@@ -72,6 +72,7 @@ export class BasicLauncher implements Launcher {
           task: this.task as TaskFunction,
           jobDirKey: "hydra.sweep.dir",
           jobSubdirKey: "hydra.sweep.subdir",
+          callbacks: context.callbacks,
         }),
       );
       runs.push(ret);

@@ -7,7 +7,7 @@ import { resolve } from "node:path";
 import { clearResolverCache } from "../omegaconf/index.js";
 import { type AppOptions, HydraApp, type MultirunResult } from "./app.js";
 import { type HydraArgs, parseHydraArgs } from "./argv.js";
-import { shellCompletion } from "./completion.js";
+import { type CompletionProgram, shellCompletion } from "./completion-scripts.js";
 import { showInfo } from "./info.js";
 import { SweepInterrupted } from "./interrupt.js";
 import type { TaskReference } from "./plugins.js";
@@ -20,8 +20,12 @@ export interface HydraAppOptions {
   configDir: string;
   /** The primary config name (`--config-name` replaces it). */
   configName: string | null;
-  /** The app's name: `hydra.job.name`, the log file name, the program name in help. */
+  /** The app's name: `hydra.job.name`, the log file name. */
   appName: string;
+  /** The command line users type to run the app, for help texts (default: appName; Kiln's CLI: `kiln train`). */
+  programName?: string;
+  /** How shell completion scripts register and call the program (default: the app's name, called by name). */
+  completion?: CompletionProgram;
   /** Where normal output goes (default: stdout). */
   stdout?: (text: string) => void;
   /** Where errors go (default: stderr). */
@@ -99,14 +103,14 @@ export async function runHydraApp(
       return { exitCode: 0, command: "version" };
     }
     if (args.help) {
-      out(appHelp(app, args.overrides, args.resolve, opts.appName));
+      out(appHelp(app, args.overrides, args.resolve, opts.programName ?? opts.appName));
       return { exitCode: 0, command: "help" };
     }
     if (args.resolve && args.cfg === null) {
       throw new Error("The --resolve flag can only be used in conjunction with --cfg or --help");
     }
     if (args.hydraHelp) {
-      out(hydraHelp(app, args.overrides, opts.appName));
+      out(hydraHelp(app, args.overrides, opts.programName ?? opts.appName));
       return { exitCode: 0, command: "hydra-help" };
     }
     const commands =
@@ -122,7 +126,8 @@ export async function runHydraApp(
       return { exitCode: 0, command: "cfg" };
     }
     if (args.shellCompletion) {
-      out(shellCompletion(app, args.overrides, opts.appName));
+      const program = opts.completion ?? { name: opts.appName, subcommands: [], command: [opts.appName] };
+      out(shellCompletion(app, args.overrides, program));
       return { exitCode: 0, command: "shell-completion" };
     }
     if (args.info !== null) {

@@ -5,6 +5,7 @@
  * launcher).
  */
 import type { DictNode } from "../omegaconf/index.js";
+import type { HydraCallbacks } from "./callbacks.js";
 import type { JobReturn, TaskFunction } from "./run-job.js";
 
 /** What plug-ins may use of the running app. */
@@ -15,6 +16,8 @@ export interface HydraContext {
   groupOptions(group: string): string[];
   /** True when `name` is a config group. */
   groupExists(name: string): boolean;
+  /** `hydra.callbacks` of the multirun: a launcher hands them to each job it runs (runJob's `callbacks`). */
+  callbacks: HydraCallbacks;
   /** Where the app's configs come from, so that a child process can compose a job's config itself. */
   readonly app: ChildAppOptions;
 }

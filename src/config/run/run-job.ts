@@ -19,6 +19,7 @@ import {
   update,
   type ValueNode,
 } from "../omegaconf/index.js";
+import type { HydraCallbacks } from "./callbacks.js";
 import { configureLogging, type LoggingConfig } from "./logger.js";
 
 /** The task a run calls: it gets the task config (no `hydra` key) and may return a value (e.g. a metric). */
@@ -51,6 +52,8 @@ export interface RunJobOptions {
   /** `hydra.sweep.subdir` for a sweep job. */
   jobSubdirKey?: string | null;
   configureLogging?: boolean;
+  /** `hydra.callbacks` of the run or multirun: told of the job's start and end. */
+  callbacks?: HydraCallbacks;
 }
 
 function str(v: unknown): string {
@@ -126,6 +129,8 @@ export async function runJob(opts: RunJobOptions): Promise<JobReturn> {
     };
     const restoreEnv = applyEnv(plainAt(config, "hydra.job.env_set") as Record<string, unknown> | null);
     try {
+      // As Hydra's run_job: the start hook runs with the job's env_set, the end hook after it is restored.
+      await opts.callbacks?.onJobStart(config, opts.task);
       ret.returnValue = await opts.task(cfgView);
     } catch (e) {
       ret.status = "FAILED";
@@ -133,6 +138,7 @@ export async function runJob(opts: RunJobOptions): Promise<JobReturn> {
     } finally {
       restoreEnv();
     }
+    await opts.callbacks?.onJobEnd(config, ret);
     return ret;
   } finally {
     if (chdir) process.chdir(oldCwd);

@@ -3,6 +3,7 @@
 // Trainer construction with the flag and the fix.
 import { useDeterministicAlgorithms } from "../../torch/deterministic.js";
 import { cuda, setNumThreads } from "../../torch/runtime.js";
+import { checkAcceleratorName } from "../accelerator-registry.js";
 import { emitInfo, emitWarning } from "../callbacks/messages.js";
 import type { ResolvedTrainerOptions } from "./options.js";
 import { effectivePrecision } from "./precision.js";
@@ -16,11 +17,7 @@ export interface DeviceChoice {
 /** Resolves accelerator + devices to one device (Kiln runs on a single device). */
 export function resolveDevice(options: ResolvedTrainerOptions): DeviceChoice {
   const accel = options.accelerator.toLowerCase();
-  if (!["cpu", "gpu", "cuda", "auto"].includes(accel)) {
-    throw new Error(
-      `Trainer(accelerator=${JSON.stringify(options.accelerator)}) is not supported. Use "cpu", "gpu", "cuda" or "auto".`,
-    );
-  }
+  checkAcceleratorName(accel, safeCudaAvailable);
   const gpuAvailable = accel === "cpu" ? false : safeCudaAvailable();
   if ((accel === "gpu" || accel === "cuda") && !gpuAvailable) {
     throw new Error(

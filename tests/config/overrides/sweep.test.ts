@@ -97,13 +97,17 @@ test("jobOverrides rebuilds the key=value strings of each job like Hydra's basic
   ]);
   assert.deepEqual(jobOverrides(parseOverride("lr=range(0.1,0.3,0.1)")), ["lr=0.1", "lr=0.2"]);
   assert.deepEqual(jobOverrides(parseOverride("x='a b'")), ["x='a b'"]);
+  // Deletes as Hydra writes them into each job's overrides: the value element, `null` when none was given.
+  assert.deepEqual(jobOverrides(parseOverride("~db")), ["~db=null"]);
+  assert.deepEqual(jobOverrides(parseOverride("~trainer.max_epochs=10")), ["~trainer.max_epochs=10"]);
+  assert.deepEqual(jobOverrides(parseOverride("~db@backup=mysql")), ["~db@backup=mysql"]);
   assert.deepEqual(
     jobOverrides(parseOverride("model=glob(m*)"), { globCandidates: ["mlp", "cnn", "mnist"] }),
     ["model=mlp", "model=mnist"],
   );
   assert.throws(
     () => jobOverrides(parseOverride("lr=interval(0,1)")),
-    /BasicSweeper does not support INTERVAL_SWEEP/,
+    /^OverrideSweepError: BasicSweeper does not support sweep type : INTERVAL_SWEEP \('lr=interval\(0,1\)'\)$/,
   );
 });
 

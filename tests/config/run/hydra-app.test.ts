@@ -98,6 +98,27 @@ test("multirun: cartesian product in command-line order, job dirs and numbers, m
   assert.equal(result.multirun?.jobs.length, 4);
 });
 
+test("multirun: deletes reach each job's overrides.yaml as Hydra writes them (~key=null, ~key=value)", async () => {
+  const dir = outDir();
+  const seen: boolean[][] = [];
+  const { result } = await app(
+    ["-m", `hydra.sweep.dir=${dir}`, "lr=0.1,0.2", "~seed", "~model=small"],
+    (cfg) => {
+      seen.push(["seed" in cfg, "model" in cfg]);
+    },
+  );
+  assert.equal(result.exitCode, 0);
+  assert.deepEqual(seen, [
+    [false, false],
+    [false, false],
+  ]);
+  assert.deepEqual(parse(readFileSync(join(dir, "1", ".hydra", "overrides.yaml"), "utf8")), [
+    "lr=0.2",
+    "~seed=null",
+    "~model=small",
+  ]);
+});
+
 test("multirun: a failing job is reported and the others still run; --fail-fast stops", async () => {
   const fail = (cfg: DictConfig) => {
     if (String(cfg.lr) === "0.2") throw new Error("lr too high");
@@ -219,7 +240,7 @@ test("errors print the real cause first and exit nonzero", async () => {
   assert.match(flag.stderr, /invalid choice: 'nope'/);
 });
 
-test("shell completion: groups, options and config keys", async () => {
+test("shell completion through -sc query=bash: COMP_LINE without the program, Hydra's candidates", async () => {
   const q = async (line: string) => {
     process.env.COMP_LINE = line;
     delete process.env.COMP_POINT;
@@ -227,13 +248,16 @@ test("shell completion: groups, options and config keys", async () => {
     delete process.env.COMP_LINE;
     return r.stdout.trim().split(" ");
   };
-  assert.deepEqual(await q("train mod"), ["model="]);
+  // `model` is both a group and a key of the composed config, as Hydra offers it.
+  assert.deepEqual(await q("train mod"), ["model.", "model="]);
   assert.deepEqual(await q("train model="), ["model=large", "model=small"]);
   assert.deepEqual(await q("train +experiment=f"), ["+experiment=fast"]);
   assert.deepEqual(await q("train model.h"), ["model.hidden="]);
+  assert.deepEqual(await q("train model.hidden="), ["model.hidden=8"]);
   assert.ok((await q("train hydra/job_l")).includes("hydra/job_logging="));
+  // An app without subcommands registers its own name.
   const install = await app(["--shell-completion", "install=bash"]);
-  assert.match(install.stdout, /complete -o nospace -o default -F \S+ train/);
+  assert.match(install.stdout, /complete -o default -F _train_bash_completion train/);
 });
 
 test("compose(): no run needed, and the hydra: resolver works", () => {

@@ -74,12 +74,16 @@ async function runJobMessage(m: JobMessage): Promise<void> {
     throw new Error(`${m.taskRef.module} has no exported task function '${m.taskRef.export}'`);
   }
   const trial = m.trialNumber === null ? null : proxyTrial(m.trialNumber);
+  // Hydra's joblib worker tells hydra.callbacks of the job's start and end in the worker, as here.
+  const { HydraCallbacks } = await import("../callbacks.js");
+  const callbacks = await HydraCallbacks.create(config, app.warn);
   const ret = await withJobTrial(trial, () =>
     runJob({
       config,
       task: task as TaskFunction,
       jobDirKey: "hydra.sweep.dir",
       jobSubdirKey: "hydra.sweep.subdir",
+      callbacks,
     }),
   );
   await send({
