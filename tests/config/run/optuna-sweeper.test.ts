@@ -254,6 +254,17 @@ describe("hydra/launcher=joblib", () => {
     );
   });
 
+  test("hydra.callbacks hear each job's start and end in its child process", async () => {
+    const { result, sweepDir, logs } = await run([
+      "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "hydra.sweeper.n_trials=2",
+      "+hydra.callbacks.log._target_=hydra.experimental.callbacks.LogJobReturnCallback",
+    ]); // biome-ignore format: an argv
+    assert.equal(result.exitCode, 0, logs);
+    for (const job of ["0", "1"]) {
+      assert.match(readFileSync(join(sweepDir, job, "app.log"), "utf8"), /Succeeded with return value: \d/);
+    }
+  });
+
   test("libtorch threads per job: cores / parallel jobs unless KILN_NUM_THREADS is set", async () => {
     const saved = process.env.KILN_NUM_THREADS;
     try {
