@@ -29,11 +29,22 @@ at::Generator& argGenerator(const Napi::CallbackInfo& info, size_t i) {
   return static_cast<GeneratorBox*>(data)->gen;
 }
 
-// Undefined or null -> std::nullopt (ATen then uses the device's default generator).
-std::optional<at::Generator> argOptGenerator(const Napi::CallbackInfo& info, size_t i) {
-  if (i >= info.Length() || info[i].IsUndefined() || info[i].IsNull()) return std::nullopt;
+// A DataLoader worker thread's own CPU generator (useThreadGenerator), standing in for ATen's process-wide default
+// on that thread: PyTorch's workers are processes with their own default generator, so seeding one (base_seed +
+// worker id) must not move the main thread's random numbers.
+thread_local std::optional<at::Generator> tThreadGenerator;
+
+// Undefined or null -> this thread's generator for CPU draws when it has one, else std::nullopt (ATen then uses
+// the device's default generator).
+std::optional<at::Generator> argOptGenerator(const Napi::CallbackInfo& info, size_t i, bool cpu = true) {
+  if (i >= info.Length() || info[i].IsUndefined() || info[i].IsNull()) {
+    return cpu && tThreadGenerator ? tThreadGenerator : std::nullopt;
+  }
   return argGenerator(info, i);
 }
+
+// Whether a factory's options put it on the CPU (where a thread generator applies).
+bool onCpu(const at::TensorOptions& opts) { return !opts.has_device() || opts.device().is_cpu(); }
 
 Napi::Value wrapGenerator(Napi::Env env, at::Generator gen) {
   auto* box = new GeneratorBox{kGenMagic, std::move(gen)};
@@ -132,17 +143,19 @@ Napi::Value GeneratorDevice(const Napi::CallbackInfo& info) {
 Napi::Value RandpermGen(const Napi::CallbackInfo& info) {
   at::TensorOptions opts = argOptions(info, 2);
   if (!opts.has_dtype()) opts = opts.dtype(at::kLong);
-  return wrap(info.Env(), at::randperm(argInt(info, 0), argOptGenerator(info, 1), opts));
+  return wrap(info.Env(), at::randperm(argInt(info, 0), argOptGenerator(info, 1, onCpu(opts)), opts));
 }
 
 // randGen(shape, g?, dtype?, device?)
 Napi::Value RandGen(const Napi::CallbackInfo& info) {
-  return wrap(info.Env(), at::rand(argIntList(info, 0), argOptGenerator(info, 1), argOptions(info, 2)));
+  at::TensorOptions opts = argOptions(info, 2);
+  return wrap(info.Env(), at::rand(argIntList(info, 0), argOptGenerator(info, 1, onCpu(opts)), opts));
 }
 
 // randnGen(shape, g?, dtype?, device?)
 Napi::Value RandnGen(const Napi::CallbackInfo& info) {
-  return wrap(info.Env(), at::randn(argIntList(info, 0), argOptGenerator(info, 1), argOptions(info, 2)));
+  at::TensorOptions opts = argOptions(info, 2);
+  return wrap(info.Env(), at::randn(argIntList(info, 0), argOptGenerator(info, 1, onCpu(opts)), opts));
 }
 
 // randintGen(low, high, shape, g?, dtype?, device?): int64 unless a dtype is given.
@@ -150,7 +163,8 @@ Napi::Value RandintGen(const Napi::CallbackInfo& info) {
   at::TensorOptions opts = argOptions(info, 4);
   if (!opts.has_dtype()) opts = opts.dtype(at::kLong);
   return wrap(info.Env(),
-              at::randint(argInt(info, 0), argInt(info, 1), argIntList(info, 2), argOptGenerator(info, 3), opts));
+              at::randint(argInt(info, 0), argInt(info, 1), argIntList(info, 2), argOptGenerator(info, 3, onCpu(opts)),
+                          opts));
 }
 
 // drawSeed(g?): `torch.empty((), dtype=torch.int64).random_(generator=g)`, the draw PyTorch's DataLoader makes
@@ -160,8 +174,9 @@ Napi::Value DrawSeed(const Napi::CallbackInfo& info) {
   return Napi::BigInt::New(info.Env(), t.item<int64_t>());
 }
 
-const at::Generator& defaultGenerator(const Napi::CallbackInfo& info, size_t i) {
+at::Generator defaultGenerator(const Napi::CallbackInfo& info, size_t i) {
   auto device = argDevice(info, i).value_or(at::Device(at::kCPU));
+  if (device.is_cpu() && tThreadGenerator) return *tThreadGenerator;
   if (device.is_cuda() && !device.has_index()) device = at::Device(at::kCUDA, at::detail::getCUDAHooks().current_device());
   return at::globalContext().defaultGenerator(device);
 }
@@ -182,6 +197,19 @@ Napi::Value SetRngState(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// useThreadGenerator(g | null): makes CPU generator `g` this thread's default for Kiln's random factories, seed
+// draws and RNG state (null restores ATen's process-wide default). Meant for worker threads.
+Napi::Value UseThreadGenerator(const Napi::CallbackInfo& info) {
+  if (info[0].IsNull() || info[0].IsUndefined()) {
+    tThreadGenerator.reset();
+    return info.Env().Undefined();
+  }
+  at::Generator& gen = argGenerator(info, 0);
+  if (!gen.device().is_cpu()) throw ArgError("a thread's default generator must be a CPU generator");
+  tThreadGenerator = gen;
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void registerGeneratorOps(Napi::Env env, Napi::Object exports) {
@@ -199,6 +227,7 @@ void registerGeneratorOps(Napi::Env env, Napi::Object exports) {
   defineOp(env, exports, "drawSeed", DrawSeed);
   defineOp(env, exports, "getRngState", GetRngState);
   defineOp(env, exports, "setRngState", SetRngState);
+  defineOp(env, exports, "useThreadGenerator", UseThreadGenerator);
 }
 
 }  // namespace kiln

@@ -83,6 +83,12 @@ Napi::Value LayerNorm(const Napi::CallbackInfo& info) {
                                          argOptTensor(info, 3), argDouble(info, 4), true));
 }
 
+// pad(input, pad, mode, value?): F.pad; `pad` pairs (before, after) from the last dimension backwards, mode is
+// "constant", "reflect", "replicate" or "circular" (ATen checks the sizes and dims each mode accepts).
+Napi::Value Pad(const Napi::CallbackInfo& info) {
+  return wrap(info.Env(), at::pad(argTensor(info, 0), argIntList(info, 1), argString(info, 2), argOptDouble(info, 3)));
+}
+
 // dropout(input, p, training, inplace?): inplace returns undefined
 Napi::Value Dropout(const Napi::CallbackInfo& info) {
   at::Tensor& input = argTensor(info, 0);
@@ -219,6 +225,7 @@ void registerNnOps(Napi::Env env, Napi::Object exports) {
   defineOp(env, exports, "batchNorm", BatchNorm);
   defineOp(env, exports, "layerNorm", LayerNorm);
   defineOp(env, exports, "dropout", Dropout);
+  defineOp(env, exports, "pad", Pad);
   defineOp(env, exports, "embedding", Embedding);
   defineOp(env, exports, "oneHot", OneHot);
   defineOp(env, exports, "relu", Relu);

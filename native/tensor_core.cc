@@ -129,6 +129,13 @@ Napi::Value To(const Napi::CallbackInfo& info) {
   return wrap(info.Env(), t.to(device, dtype, /*non_blocking=*/false, copy));
 }
 
+// pinMemory(t): a copy in page-locked memory (needs a CUDA libtorch: ATen refuses without a pinned allocator).
+Napi::Value PinMemory(const Napi::CallbackInfo& info) { return wrap(info.Env(), argTensor(info, 0).pin_memory()); }
+
+Napi::Value IsPinned(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), argTensor(info, 0).is_pinned());
+}
+
 // ---- autograd -------------------------------------------------------------------------------------------
 
 Napi::Value RequiresGrad(const Napi::CallbackInfo& info) {
@@ -207,6 +214,8 @@ void registerTensorCore(Napi::Env env, Napi::Object exports) {
   defineOp(env, exports, "numel", Numel);
   defineOp(env, exports, "dim", Dim);
   defineOp(env, exports, "to", To);
+  defineOp(env, exports, "pinMemory", PinMemory);
+  defineOp(env, exports, "isPinned", IsPinned);
   defineOp(env, exports, "requiresGrad", RequiresGrad);
   defineOp(env, exports, "setRequiresGrad", SetRequiresGrad);
   defineOp(env, exports, "isLeaf", IsLeaf);

@@ -14,11 +14,13 @@ await build({
   // The CLI and the package's API (`import ... from "kiln"`) in one build: they share chunks, so a user's model
   // or callback loaded by `kiln train` (a `file:` target importing "kiln") extends the very classes the
   // bundled Trainer checks with instanceof (two separate copies would make every such check fail).
-  // The joblib launcher's child entry is one more entry point (dist/bundle/job-child.js, next to the chunks
-  // whose launcher spawns it), sharing their chunks.
+  // The DataLoader's worker threads load worker-main.js from beside the chunk that starts them
+  // (src/torch/data/worker-pool.ts), and the joblib launcher's child processes job-child.js the same way
+  // (src/config/run/joblib/launcher.ts): both are entry points sharing the chunks.
   entryPoints: {
     cli: join(root, "dist", "cli.js"),
     index: join(root, "dist", "index.js"),
+    "worker-main": join(root, "dist", "torch", "data", "worker-main.js"),
     "job-child": join(root, "dist", "config", "run", "joblib", "job-child.js"),
   },
   outdir,

@@ -1,5 +1,6 @@
 // LightningDataModule: the data side of a run (download, split, loaders), with Lightning's hook names.
 import type { HookResult, Stage } from "./callbacks/callback.js";
+import type { LoadFromCheckpointOptions } from "./saving.js";
 import type { Trainer } from "./trainer/trainer.js";
 
 /** Base class of datamodules: override prepareData, setup and the dataloader methods you need. */
@@ -7,6 +8,22 @@ export class LightningDataModule {
   /** The trainer using this datamodule (set by the Trainer; null before fit/validate/test/predict). */
   trainer: Trainer | null = null;
   #hparams: Record<string, unknown> = {};
+
+  /**
+   * Lightning's `load_from_checkpoint` for datamodules: a new datamodule built from the checkpoint's
+   * datamodule_hyper_parameters (`opts` keys override them), with its saved state loaded.
+   */
+  static async loadFromCheckpoint<T extends LightningDataModule>(
+    this: new (
+      ...args: never[]
+    ) => T,
+    checkpointPath: string,
+    opts: LoadFromCheckpointOptions = {},
+  ): Promise<T> {
+    const { loadDataModuleFromCheckpoint } = await import("./saving.js");
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass the call names (MyModel.loadFromCheckpoint).
+    return loadDataModuleFromCheckpoint(this, checkpointPath, opts);
+  }
 
   /** Stores hyperparameters (logged next to the module's); pass them explicitly. */
   saveHyperparameters(hparams: Record<string, unknown> = {}, options: { ignore?: string[] } = {}): void {

@@ -4,6 +4,7 @@ export { LightningDataModule } from "./datamodule.js";
 export * from "./loggers/index.js";
 export * from "./metrics/index.js";
 export { LightningModule, moveToDevice, type TrainingStepOutput } from "./module.js";
+export type { LoadFromCheckpointOptions, MapLocation } from "./saving.js";
 export { CheckpointError, LIGHTNING_VERSION } from "./trainer/checkpoint-connector.js";
 export { InterruptSignal } from "./trainer/interrupt.js";
 export type { ResolvedTrainerOptions, TrainerOptions } from "./trainer/options.js";
@@ -22,4 +23,5 @@ export type {
   ReduceFx,
   SchedulerLike,
 } from "./trainer/types.js";
+export * from "./tuner/index.js";
 export { clipGradNorm_, clipGradValue_ } from "./utils/clip-grad.js";

@@ -3,6 +3,7 @@
 import { Module } from "../torch/nn/module.js";
 import type { Tensor } from "../torch/tensor.js";
 import type { Callback, Checkpoint, HookResult, Stage } from "./callbacks/callback.js";
+import type { LoadFromCheckpointOptions } from "./saving.js";
 import type { Trainer } from "./trainer/trainer.js";
 import type {
   LogOptions,
@@ -25,6 +26,26 @@ export class LightningModule extends Module {
   automaticOptimization = true;
   /** Name under which hyperparameters are stored in checkpoints (Lightning's `hparams_name`). */
   hparamsName: string | null = null;
+  /** Whether loading a checkpoint requires exactly the module's keys (null: the caller decides, default true). */
+  strictLoading: boolean | null = null;
+
+  /**
+   * Lightning's `load_from_checkpoint`: a new module built from the checkpoint's hyper_parameters (configs saved
+   * for objects, `_partial_` factories included, are instantiated again; `opts` keys other than map_location,
+   * strict and trust_module_targets override saved values), then its state dict loaded. With strict (the
+   * default), a checkpoint that does not fit throws PyTorch's error naming the missing and unexpected keys.
+   */
+  static async loadFromCheckpoint<T extends LightningModule>(
+    this: new (
+      ...args: never[]
+    ) => T,
+    checkpointPath: string,
+    opts: LoadFromCheckpointOptions = {},
+  ): Promise<T> {
+    const { loadModuleFromCheckpoint } = await import("./saving.js");
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass the call names (MyModel.loadFromCheckpoint).
+    return loadModuleFromCheckpoint(this, checkpointPath, opts);
+  }
 
   // ---- trainer access ------------------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@
  * (ReduceLROnPlateau monitoring `val/loss` once per epoch). Logs `train/loss`, `train/acc`, `val/loss`,
  * `val/acc`, `val/acc_best`, `test/loss`, `test/acc`.
  */
-import { isPartialTarget } from "../config/index.js";
+import { describeInstantiated } from "../config/index.js";
 import { emitWarning } from "../lightning/callbacks/messages.js";
 import { Accuracy } from "../lightning/metrics/accuracy.js";
 import { MaxMetric, MeanMetric } from "../lightning/metrics/aggregation.js";
@@ -30,11 +30,11 @@ export interface MNISTLitModuleOptions {
   compile?: boolean;
 }
 
-/** A serializable description of a `_partial_` factory, for checkpoints' hyper_parameters. */
+/** A serializable description of a factory (its config when instantiated from one), for hyper_parameters. */
 function describeFactory(f: unknown): unknown {
   if (f === null || f === undefined) return null;
-  if (isPartialTarget(f)) return { _target_: f.targetName, _partial_: true, ...f.keywords };
-  return typeof f === "function" ? f.name || "<function>" : f;
+  const described = describeInstantiated(f);
+  return typeof described === "function" ? described.name || "<function>" : described;
 }
 
 /** A LightningModule for 10-class image classification. */
@@ -73,8 +73,10 @@ export class MNISTLitModule extends LightningModule {
         "MNISTLitModule: `scheduler` must be a factory (a scheduler config with `_partial_: true`) or null",
       );
     }
-    // saved into checkpoints (the net's weights are in the state dict; the factories as their configs)
+    // saved into checkpoints (the net's weights are in the state dict; the net and the factories as their
+    // configs, so that loadFromCheckpoint rebuilds them as Lightning unpickles them)
     this.saveHyperparameters({
+      net: describeInstantiated(net),
       optimizer: describeFactory(optimizer),
       scheduler: describeFactory(scheduler),
       compile,

@@ -54,3 +54,4 @@ export {
 export { keep, tidy } from "./scope.js";
 export { load, loadFromBuffer, save, saveToBuffer } from "./serialization-adapter.js";
 export { Tensor, type TensorLike } from "./tensor.js";
+export * as transforms from "./transforms/index.js";

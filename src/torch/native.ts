@@ -43,6 +43,8 @@ export interface NativeAddon {
   numel(h: Handle): number;
   dim(h: Handle): number;
   to(h: Handle, dtype?: DType, device?: string, copy?: boolean): Handle;
+  pinMemory(h: Handle): Handle;
+  isPinned(h: Handle): boolean;
 
   requiresGrad(h: Handle): boolean;
   setRequiresGrad(h: Handle, value: boolean): void;

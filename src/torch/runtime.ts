@@ -1,9 +1,12 @@
 // Process-wide settings and queries: seeds, thread pools, CUDA, and the memory counters tests rely on.
 import { native } from "./native.js";
+import { currentThreadGenerator } from "./transit.js";
 
-/** Seeds the CPU generator and every CUDA device's. */
+/** Seeds the CPU generator and every CUDA device's (in a DataLoader worker: that thread's own generator). */
 export function manualSeed(seed: number): void {
-  native().manualSeed(seed);
+  const own = currentThreadGenerator();
+  if (own !== null) own.manualSeed(seed);
+  else native().manualSeed(seed);
 }
 
 /** Intra-op thread count (parallelism inside one op). */
@@ -26,7 +29,7 @@ export function setNumInteropThreads(n: number): void {
   native().setNumInteropThreads(n);
 }
 
-/** Live native tensors and the bytes of their storages (a storage shared by views counts once per handle). */
+/** Live native tensors and the bytes of their storages (each storage counted with the handle that first held it, not again for its views). */
 export function memoryStats(): { liveTensors: number; nativeBytes: number } {
   return native().stats();
 }

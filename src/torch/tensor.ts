@@ -116,6 +116,16 @@ export class Tensor implements Scoped, Disposable {
     return wrap(native().to(this.handle, target.dtype, target.device, target.copy));
   }
 
+  /** A copy in page-locked (pinned) CPU memory, for faster copies to a GPU; needs a CUDA libtorch. */
+  pinMemory(): Tensor {
+    return wrap(native().pinMemory(this.handle));
+  }
+
+  /** Whether the tensor lives in pinned memory. */
+  isPinned(): boolean {
+    return native().isPinned(this.handle);
+  }
+
   /** Copy on the CPU. */
   cpu(): Tensor {
     return this.to("cpu");

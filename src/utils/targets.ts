@@ -25,6 +25,8 @@ const CLASS: RegisterOptions = { kind: "class" };
 
 const optim = () => import("../torch/optim/index.js") as Promise<Record<string, unknown>>;
 const schedulers = () => import("../torch/optim/lr_scheduler/index.js") as Promise<Record<string, unknown>>;
+const callbacks = () => import("../lightning/callbacks/index.js") as Promise<Record<string, unknown>>;
+const transforms = () => import("../torch/transforms/index.js") as Promise<Record<string, unknown>>;
 const loggers = () => import("../lightning/loggers/index.js") as Promise<Record<string, unknown>>;
 
 /** Every Kiln target of the template: name → [loader, calling convention]. */
@@ -59,6 +61,12 @@ export const TARGET_TABLE: Readonly<Record<string, [Loader, RegisterOptions]>> =
     CLASS,
   ],
   [KILN_TARGETS.Timer]: [pick(() => import("../lightning/callbacks/timer.js"), "Timer"), CLASS],
+  [KILN_TARGETS.DeviceStatsMonitor]: [pick(callbacks, "DeviceStatsMonitor"), CLASS],
+  [KILN_TARGETS.GradientAccumulationScheduler]: [pick(callbacks, "GradientAccumulationScheduler"), CLASS],
+  [KILN_TARGETS.LearningRateFinder]: [pick(callbacks, "LearningRateFinder"), CLASS],
+  [KILN_TARGETS.BackboneFinetuning]: [pick(callbacks, "BackboneFinetuning"), CLASS],
+  [KILN_TARGETS.StochasticWeightAveraging]: [pick(callbacks, "StochasticWeightAveraging"), CLASS],
+  [KILN_TARGETS.BatchSizeFinder]: [pick(callbacks, "BatchSizeFinder"), CLASS],
   [KILN_TARGETS.CSVLogger]: [pick(loggers, "CSVLogger"), CLASS],
   [KILN_TARGETS.TensorBoardLogger]: [pick(loggers, "TensorBoardLogger"), CLASS],
   [KILN_TARGETS.MLFlowLogger]: [pick(loggers, "MLFlowLogger"), CLASS],
@@ -83,6 +91,14 @@ export const TARGET_TABLE: Readonly<Record<string, [Loader, RegisterOptions]>> =
     pick(() => import("../data/mnist-datamodule.js"), "MNISTDataModule"),
     CLASS,
   ],
+  // torchvision's positional parameters, so that `_args_` and keyword spellings both work
+  [KILN_TARGETS.Compose]: [pick(transforms, "Compose"), { kind: "class", positional: ["transforms"] }],
+  [KILN_TARGETS.RandomCrop]: [pick(transforms, "RandomCrop"), { kind: "class", positional: ["size"] }],
+  [KILN_TARGETS.RandomHorizontalFlip]: [pick(transforms, "RandomHorizontalFlip"), CLASS],
+  [KILN_TARGETS.RandomVerticalFlip]: [pick(transforms, "RandomVerticalFlip"), CLASS],
+  [KILN_TARGETS.ToImage]: [pick(transforms, "ToImage"), { kind: "class", options: false }],
+  [KILN_TARGETS.ToDtype]: [pick(transforms, "ToDtype"), { kind: "class", positional: ["dtype"] }],
+  [KILN_TARGETS.Normalize]: [pick(transforms, "Normalize"), { kind: "class", positional: ["mean", "std"] }],
 };
 
 let registered = false;

@@ -16,6 +16,12 @@ export const KILN_TARGETS = {
   TQDMProgressBar: "kiln.callbacks.TQDMProgressBar",
   LearningRateMonitor: "kiln.callbacks.LearningRateMonitor",
   Timer: "kiln.callbacks.Timer",
+  DeviceStatsMonitor: "kiln.callbacks.DeviceStatsMonitor",
+  GradientAccumulationScheduler: "kiln.callbacks.GradientAccumulationScheduler",
+  LearningRateFinder: "kiln.callbacks.LearningRateFinder",
+  BackboneFinetuning: "kiln.callbacks.BackboneFinetuning",
+  StochasticWeightAveraging: "kiln.callbacks.StochasticWeightAveraging",
+  BatchSizeFinder: "kiln.callbacks.BatchSizeFinder",
   Trainer: "kiln.Trainer",
   CSVLogger: "kiln.loggers.CSVLogger",
   TensorBoardLogger: "kiln.loggers.TensorBoardLogger",
@@ -35,6 +41,13 @@ export const KILN_TARGETS = {
   MNISTLitModule: "kiln.models.MNISTLitModule",
   SimpleDenseNet: "kiln.models.components.SimpleDenseNet",
   MNISTDataModule: "kiln.data.MNISTDataModule",
+  Compose: "kiln.transforms.Compose",
+  RandomCrop: "kiln.transforms.RandomCrop",
+  RandomHorizontalFlip: "kiln.transforms.RandomHorizontalFlip",
+  RandomVerticalFlip: "kiln.transforms.RandomVerticalFlip",
+  ToImage: "kiln.transforms.ToImage",
+  ToDtype: "kiln.transforms.ToDtype",
+  Normalize: "kiln.transforms.Normalize",
 } as const;
 
 const K = KILN_TARGETS;
@@ -50,6 +63,15 @@ export const TEMPLATE_ALIASES: Readonly<Record<string, string>> = Object.freeze(
   "lightning.pytorch.callbacks.TQDMProgressBar": K.TQDMProgressBar,
   "lightning.pytorch.callbacks.LearningRateMonitor": K.LearningRateMonitor,
   "lightning.pytorch.callbacks.Timer": K.Timer,
+  // Lightning's toolbox callbacks (issue 16), under both of Lightning's package names
+  ...pythonNames(["lightning.pytorch.callbacks", "pytorch_lightning.callbacks"], {
+    DeviceStatsMonitor: K.DeviceStatsMonitor,
+    GradientAccumulationScheduler: K.GradientAccumulationScheduler,
+    LearningRateFinder: K.LearningRateFinder,
+    BackboneFinetuning: K.BackboneFinetuning,
+    StochasticWeightAveraging: K.StochasticWeightAveraging,
+    BatchSizeFinder: K.BatchSizeFinder,
+  }),
   // configs/trainer/*.yaml
   "lightning.pytorch.trainer.Trainer": K.Trainer,
   "lightning.pytorch.Trainer": K.Trainer,
@@ -77,7 +99,25 @@ export const TEMPLATE_ALIASES: Readonly<Record<string, string>> = Object.freeze(
   "src.models.components.simple_dense_net.SimpleDenseNet": K.SimpleDenseNet,
   // configs/data/mnist.yaml
   "src.data.mnist_datamodule.MNISTDataModule": K.MNISTDataModule,
+  // torchvision.transforms.v2 (a dataset's `transform` from a config list)
+  ...pythonNames(["torchvision.transforms.v2", "torchvision.transforms"], {
+    Compose: K.Compose,
+    RandomCrop: K.RandomCrop,
+    RandomHorizontalFlip: K.RandomHorizontalFlip,
+    RandomVerticalFlip: K.RandomVerticalFlip,
+    Normalize: K.Normalize,
+  }),
+  "torchvision.transforms.v2.ToImage": K.ToImage,
+  "torchvision.transforms.v2.ToDtype": K.ToDtype,
 });
+
+/** `{ "<module>.<Name>": target }` for each module spelling of each name. */
+function pythonNames(modules: readonly string[], names: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const module of modules)
+    for (const [name, target] of Object.entries(names)) out[`${module}.${name}`] = target;
+  return out;
+}
 
 /** Declare every alias of TEMPLATE_ALIASES (idempotent; the Kiln targets may be registered later). */
 export function registerTemplateAliases(): void {

@@ -117,3 +117,42 @@ export function makePartial(
   partials.add(factory);
   return factory as PartialTarget;
 }
+
+const configs = new WeakMap<object, Record<string, unknown>>();
+
+/** Remembers the config an object was instantiated from (its `_target_` and arguments), for describeInstantiated. */
+export function recordInstantiated(
+  value: unknown,
+  target: string,
+  args: unknown[],
+  kwargs: Record<string, unknown>,
+): void {
+  if (value === null || (typeof value !== "object" && typeof value !== "function")) return;
+  const config: Record<string, unknown> = { _target_: target };
+  if (args.length > 0) config._args_ = args.map(describeInstantiated);
+  for (const [k, v] of Object.entries(kwargs)) config[k] = describeInstantiated(v);
+  configs.set(value, config);
+}
+
+/**
+ * A plain config that rebuilds `value` with instantiate: what it was instantiated from (a `_partial_: true`
+ * factory as its target and bound arguments), arrays and plain objects item by item, other values as they are.
+ * What checkpoints store in hyper_parameters for objects (Lightning pickles them; Kiln saves their recipe).
+ */
+export function describeInstantiated(value: unknown): unknown {
+  if (isPartialTarget(value)) {
+    const out: Record<string, unknown> = { _target_: value.targetName, _partial_: true };
+    if (value.args.length > 0) out._args_ = value.args.map(describeInstantiated);
+    for (const [k, v] of Object.entries(value.keywords)) out[k] = describeInstantiated(v);
+    return out;
+  }
+  if (value !== null && (typeof value === "object" || typeof value === "function")) {
+    const config = configs.get(value);
+    if (config) return config;
+  }
+  if (Array.isArray(value)) return value.map(describeInstantiated);
+  if (isPlainObject(value)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, describeInstantiated(v)]));
+  }
+  return value;
+}

@@ -5,7 +5,7 @@
 import { registerTemplateAliases } from "./aliases.js";
 
 export { KILN_TARGETS, registerTemplateAliases, TEMPLATE_ALIASES } from "./aliases.js";
-export { isPartialTarget, type PartialTarget } from "./call.js";
+export { describeInstantiated, isPartialTarget, type PartialTarget } from "./call.js";
 export { checkOptions, OptionsError } from "./check-options.js";
 export { InstantiationError } from "./errors.js";
 export {

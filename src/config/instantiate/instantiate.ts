@@ -12,7 +12,7 @@
  * Keyword arguments given at call time are merged into (a copy of) the config first, and win.
  */
 import { MISSING } from "../omegaconf/index.js";
-import { callTarget, isPlainObject, makePartial } from "./call.js";
+import { callTarget, isPlainObject, makePartial, recordInstantiated } from "./call.js";
 import { OptionsError } from "./check-options.js";
 import { type ErrorSite, InstantiationError, instantiationError } from "./errors.js";
 import { isModuleTarget, loadedModuleTarget, resolveModuleTarget } from "./module-targets.js";
@@ -157,11 +157,14 @@ function instantiateTarget(
     kwargs[key] = convertContainer(value, convert);
   }
   if (partial) return makePartial(target, args, kwargs, (err) => callError(walk, name, fullKey, err));
+  let result: unknown;
   try {
-    return callTarget(target, args, kwargs);
+    result = callTarget(target, args, kwargs);
   } catch (err) {
     throw callError(walk, name, fullKey, err);
   }
+  recordInstantiated(result, name, args, kwargs);
+  return result;
 }
 
 function instantiateNode(

@@ -37,6 +37,12 @@ export abstract class TrainerFlags {
   get accumulateGradBatches(): number {
     return this.options.accumulateGradBatches;
   }
+  /** Callbacks may change it between epochs, as Lightning's GradientAccumulationScheduler does. */
+  set accumulateGradBatches(n: number) {
+    if (!Number.isInteger(n) || n < 1)
+      throw new RangeError(`accumulate_grad_batches must be an int >= 1, got ${n}`);
+    this.options.accumulateGradBatches = n;
+  }
   get gradientClipVal(): number | null {
     return this.options.gradientClipVal;
   }

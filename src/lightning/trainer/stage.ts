@@ -271,6 +271,7 @@ export class StageRunner {
     const loaders = await this.loaders("predict", inputs.dataloaders);
     if (loaders.length === 0)
       throw new Error("No `predictDataloader()` method defined to run `Trainer.predict`.");
+    t.predictDataloaders = loaders;
     const limits = loaders.map((l) => t.limitFor("predict", loaderLength(l)));
     t.numPredictBatches = limits;
     t.state.stage = "predict";

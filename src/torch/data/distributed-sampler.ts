@@ -2,7 +2,7 @@
 // generator seeded with seed + epoch, padding by repeating indices up to a multiple of the world size, or
 // dropping the tail), and a DataLoader that reads its batches through one.
 import { Generator, randpermWith } from "../generator.js";
-import { DataLoader } from "./dataloader.js";
+import { DataLoader, type DataLoaderOptions } from "./dataloader.js";
 import { type Dataset, Subset } from "./dataset.js";
 
 /** DistributedSampler options (PyTorch's names). */
@@ -149,6 +149,7 @@ export class DistributedDataLoader<T = unknown, B = unknown> extends DataLoader<
       drop_last: loader.drop_last,
       generator: loader.generator,
       collate_fn: loader.collate_fn,
+      ...workerOptionsOf(loader),
     });
   }
 
@@ -160,13 +161,34 @@ export class DistributedDataLoader<T = unknown, B = unknown> extends DataLoader<
 
   /** One epoch of this rank's batches (the sampler's order for its current epoch). */
   override *[Symbol.iterator](): IterableIterator<B> {
+    // A new Subset each epoch: workers rebuild it, so they cannot persist across epochs here.
     const inner = new DataLoader<T, B>({
       dataset: new Subset(this.dataset, this.sampler.indices()),
       batch_size: this.batch_size,
       drop_last: this.drop_last,
       generator: this.generator,
       collate_fn: this.collate_fn,
+      ...workerOptionsOf(this),
+      persistent_workers: false,
     });
     yield* inner;
   }
+}
+
+// The worker options of a loader, to build another over the same data.
+type WorkerOptions = Pick<
+  DataLoaderOptions<unknown, unknown>,
+  "num_workers" | "prefetch_factor" | "persistent_workers" | "worker_init_fn" | "pin_memory" | "timeout"
+>;
+
+function workerOptionsOf(loader: WorkerOptions): WorkerOptions {
+  if (loader.num_workers === 0) return { pin_memory: loader.pin_memory };
+  return {
+    num_workers: loader.num_workers,
+    prefetch_factor: loader.prefetch_factor,
+    persistent_workers: loader.persistent_workers,
+    worker_init_fn: loader.worker_init_fn,
+    pin_memory: loader.pin_memory,
+    timeout: loader.timeout,
+  };
 }

@@ -5,3 +5,6 @@ export { Dataset, Subset, TensorDataset } from "./dataset.js";
 export { type IdxData, type IdxDType, IdxFormatError, parseIdx, readIdx } from "./idx.js";
 export { parseIdxTensor, readIdxTensor } from "./idx-tensor.js";
 export { randomSplit } from "./random-split.js";
+export { getWorkerInfo, type WorkerInfo } from "./worker-info.js";
+export { registerForWorkers } from "./worker-pack.js";
+export { WorkerError } from "./worker-pool.js";

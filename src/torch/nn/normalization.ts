@@ -25,7 +25,8 @@ export abstract class BatchNorm extends Module {
   /** Weight of the new batch in the running statistics; null averages all batches equally. */
   momentum: number | null;
   readonly affine: boolean;
-  readonly trackRunningStats: boolean;
+  /** Fine-tuning callbacks turn it off while a layer is frozen (Lightning's freeze_module), as PyTorch allows. */
+  trackRunningStats: boolean;
   weight: Parameter | null = null;
   bias: Parameter | null = null;
   // Buffers keep PyTorch's snake_case names: they are the state_dict keys. Read them through the getters.

@@ -54,6 +54,7 @@ declare module "../native.js" {
     ): Handle;
     layerNorm(input: Handle, shape: number[], weight: Opt, bias: Opt, eps: number): Handle;
     dropout(input: Handle, p: number, training: boolean, inplace?: boolean): Handle;
+    pad(input: Handle, pad: number[], mode: string, value?: number): Handle;
     embedding(input: Handle, weight: Handle, paddingIdx?: number, scaleGradByFreq?: boolean): Handle;
     oneHot(t: Handle, numClasses?: number): Handle;
     relu(t: Handle): Handle;
@@ -210,6 +211,27 @@ export function dropout(input: Tensor, opts: DropoutOptions = {}): Tensor {
     return input;
   }
   return wrap(native().dropout(input.handle, p, training));
+}
+
+/** Keyword options of pad (F.pad): the mode and the constant mode's fill value. */
+export interface PadOptions {
+  mode?: "constant" | "reflect" | "replicate" | "circular";
+  value?: number;
+}
+
+/**
+ * F.pad: `pad` holds (before, after) pairs starting from the last dimension, e.g. [left, right, top, bottom]
+ * for an image; "constant" fills with `value` (default 0), the other modes copy edges as PyTorch's do.
+ */
+export function pad(input: Tensor, padding: number[], opts: PadOptions = {}): Tensor {
+  const { mode = "constant", value } = opts;
+  if (padding.length % 2 !== 0) {
+    throw new RangeError(`pad: the padding length must be divisible by 2, got ${padding.length} values`);
+  }
+  if (value !== undefined && mode !== "constant") {
+    throw new TypeError(`pad: a fill value applies to mode "constant" only, not "${mode}"`);
+  }
+  return wrap(native().pad(input.handle, padding, mode, mode === "constant" ? (value ?? 0) : undefined));
 }
 
 /** Keyword options of embedding (padding_idx rows get no gradient; negative counts from the end). */

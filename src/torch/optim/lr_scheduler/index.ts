@@ -14,6 +14,7 @@ export { LRScheduler } from "./lr-scheduler.js";
 export type { OneCycleLROptions, SchedulePhase } from "./one-cycle-lr.js";
 export type { ReduceLROnPlateauOptions } from "./reduce-lr-on-plateau.js";
 export type { MultiStepLROptions, StepLROptions } from "./step-lr.js";
+export { SWALR, type SWALROptions } from "./swa-lr.js";
 export type {
   MetricValue,
   SchedulableOptimizer,
