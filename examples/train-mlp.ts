@@ -104,7 +104,10 @@ function findFashionMnist(): string | undefined {
       encoding: "utf8",
       stdio: ["ignore", "pipe", "ignore"],
     });
-    const file = listing.split("\n").find((line) => /\/train-images-idx3-ubyte(\.gz)?$/.test(line));
+    // dpkg's record can outlive the files (removed, or a folder mounted over them): trust only what exists.
+    const file = listing
+      .split("\n")
+      .find((line) => /\/train-images-idx3-ubyte(\.gz)?$/.test(line) && existsSync(line));
     if (file) return dirname(file);
   } catch {
     // no dpkg, or the package is not installed: try the usual folder

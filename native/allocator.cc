@@ -8,7 +8,7 @@
 // Fixed thresholds keep those pages: the plain C++ benchmark's MLP step (batch 16) went from 1.4-2.5 ms to
 // 0.7-1.0 ms. Kiln itself measured no faster with them (CPU time and page faults equal, peak RSS +15-37 MiB):
 // Node's own start-up frees large blocks and so already raises glibc's adaptive thresholds before libtorch runs.
-// Hence off by default (DESIGN.md §12).
+// Hence off by default (docs/ARCHITECTURE.md, "Facts behind some choices").
 //
 // A GLIBC_TUNABLES that sets any glibc.malloc tunable wins over KILN_ALLOCATOR=tuned; other C libraries: no-op.
 #include <cstdlib>

@@ -11,10 +11,7 @@ std::string describeHandle(napi_env env, napi_value v);  // handle.cc
 
 namespace {
 
-struct OpEntry {
-  const char* name;
-  OpFn fn;
-};
+using OpEntry = Op;
 
 struct AddonData {
   Napi::FunctionReference torchError;  // the JS TorchError class, set by init()
@@ -75,6 +72,11 @@ std::string callSignature(const Napi::CallbackInfo& info, const char* name) {
 
 Napi::Value guarded(const Napi::CallbackInfo& info) {
   auto* entry = static_cast<const OpEntry*>(info.Data());
+  if (info.Length() > static_cast<size_t>(entry->arity)) {
+    throw Napi::TypeError::New(info.Env(), std::string(entry->name) + "() takes at most " +
+                                               std::to_string(entry->arity) + " arguments (" +
+                                               std::to_string(info.Length()) + " given)");
+  }
   try {
     return entry->fn(info);
   } catch (const Napi::Error&) {
@@ -102,13 +104,18 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void defineOp(Napi::Env env, Napi::Object exports, const char* name, OpFn fn) {
+void defineOp(Napi::Env env, Napi::Object exports, const Op& op) {
   // Entries live as long as the process: the functions may be called until exit.
-  auto* entry = new OpEntry{name, fn};
-  exports.Set(name, Napi::Function::New<guarded>(env, name, entry));
+  auto* entry = new OpEntry{op};
+  exports.Set(op.name, Napi::Function::New<guarded>(env, op.name, entry));
 }
 
-void registerGuard(Napi::Env env, Napi::Object exports) { defineOp(env, exports, "init", Init); }
+void registerGuard(Napi::Env env, Napi::Object exports) {
+  static const Op kOps[] = {
+      {"init", Init, 1},
+  };
+  defineOps(env, exports, kOps);
+}
 
 // ---- plain values ---------------------------------------------------------------------------------------
 

@@ -99,24 +99,27 @@ Napi::Value RandintLike(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void registerCreation(Napi::Env env, Napi::Object exports) {
-  defineOp(env, exports, "zeros", Zeros);
-  defineOp(env, exports, "ones", Ones);
-  defineOp(env, exports, "empty", Empty);
-  defineOp(env, exports, "rand", Rand);
-  defineOp(env, exports, "randn", Randn);
-  defineOp(env, exports, "full", Full);
-  defineOp(env, exports, "arange", Arange);
-  defineOp(env, exports, "linspace", Linspace);
-  defineOp(env, exports, "eye", Eye);
-  defineOp(env, exports, "randint", Randint);
-  defineOp(env, exports, "randperm", Randperm);
-  defineOp(env, exports, "zerosLike", ZerosLike);
-  defineOp(env, exports, "onesLike", OnesLike);
-  defineOp(env, exports, "emptyLike", EmptyLike);
-  defineOp(env, exports, "randLike", RandLike);
-  defineOp(env, exports, "randnLike", RandnLike);
-  defineOp(env, exports, "fullLike", FullLike);
-  defineOp(env, exports, "randintLike", RandintLike);
+  static const Op kOps[] = {
+      {"zeros", Zeros, 3},
+      {"ones", Ones, 3},
+      {"empty", Empty, 3},
+      {"rand", Rand, 3},
+      {"randn", Randn, 3},
+      {"full", Full, 4},
+      {"arange", Arange, 5},
+      {"linspace", Linspace, 5},
+      {"eye", Eye, 4},
+      {"randint", Randint, 5},
+      {"randperm", Randperm, 3},
+      {"zerosLike", ZerosLike, 3},
+      {"onesLike", OnesLike, 3},
+      {"emptyLike", EmptyLike, 3},
+      {"randLike", RandLike, 3},
+      {"randnLike", RandnLike, 3},
+      {"fullLike", FullLike, 4},
+      {"randintLike", RandintLike, 5},
+  };
+  defineOps(env, exports, kOps);
 }
 
 }  // namespace kiln

@@ -338,20 +338,23 @@ Napi::Value DistState(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void registerDistributedOps(Napi::Env env, Napi::Object exports) {
-  defineOp(env, exports, "distStoreConnect", DistStoreConnect);
-  defineOp(env, exports, "distStoreAdd", DistStoreAdd);
-  defineOp(env, exports, "distStoreSet", DistStoreSet);
-  defineOp(env, exports, "distStoreGet", DistStoreGet);
-  defineOp(env, exports, "distStoreCheck", DistStoreCheck);
-  defineOp(env, exports, "distInitGloo", DistInitGloo);
-  defineOp(env, exports, "distAllReduce", DistAllReduce);
-  defineOp(env, exports, "distBroadcast", DistBroadcast);
-  defineOp(env, exports, "distAllReduceCoalesced", DistAllReduceCoalesced);
-  defineOp(env, exports, "distBroadcastCoalesced", DistBroadcastCoalesced);
-  defineOp(env, exports, "distBarrier", DistBarrier);
-  defineOp(env, exports, "distAllGather", DistAllGather);
-  defineOp(env, exports, "distDestroy", DistDestroy);
-  defineOp(env, exports, "distState", DistState);
+  static const Op kOps[] = {
+      {"distStoreConnect", DistStoreConnect, 4},
+      {"distStoreAdd", DistStoreAdd, 2},
+      {"distStoreSet", DistStoreSet, 2},
+      {"distStoreGet", DistStoreGet, 1},
+      {"distStoreCheck", DistStoreCheck, 1},
+      {"distInitGloo", DistInitGloo, 3},
+      {"distAllReduce", DistAllReduce, 2},
+      {"distBroadcast", DistBroadcast, 2},
+      {"distAllReduceCoalesced", DistAllReduceCoalesced, 2},
+      {"distBroadcastCoalesced", DistBroadcastCoalesced, 2},
+      {"distBarrier", DistBarrier, 0},
+      {"distAllGather", DistAllGather, 1},
+      {"distDestroy", DistDestroy, 0},
+      {"distState", DistState, 0},
+  };
+  defineOps(env, exports, kOps);
 }
 
 }  // namespace kiln

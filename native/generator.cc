@@ -213,21 +213,24 @@ Napi::Value UseThreadGenerator(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void registerGeneratorOps(Napi::Env env, Napi::Object exports) {
-  defineOp(env, exports, "generatorNew", GeneratorNew);
-  defineOp(env, exports, "generatorManualSeed", GeneratorManualSeed);
-  defineOp(env, exports, "generatorInitialSeed", GeneratorInitialSeed);
-  defineOp(env, exports, "generatorSeed", GeneratorSeed);
-  defineOp(env, exports, "generatorGetState", GeneratorGetState);
-  defineOp(env, exports, "generatorSetState", GeneratorSetState);
-  defineOp(env, exports, "generatorDevice", GeneratorDevice);
-  defineOp(env, exports, "randpermGen", RandpermGen);
-  defineOp(env, exports, "randGen", RandGen);
-  defineOp(env, exports, "randnGen", RandnGen);
-  defineOp(env, exports, "randintGen", RandintGen);
-  defineOp(env, exports, "drawSeed", DrawSeed);
-  defineOp(env, exports, "getRngState", GetRngState);
-  defineOp(env, exports, "setRngState", SetRngState);
-  defineOp(env, exports, "useThreadGenerator", UseThreadGenerator);
+  static const Op kOps[] = {
+      {"generatorNew", GeneratorNew, 1},
+      {"generatorManualSeed", GeneratorManualSeed, 2},
+      {"generatorInitialSeed", GeneratorInitialSeed, 1},
+      {"generatorSeed", GeneratorSeed, 1},
+      {"generatorGetState", GeneratorGetState, 1},
+      {"generatorSetState", GeneratorSetState, 2},
+      {"generatorDevice", GeneratorDevice, 1},
+      {"randpermGen", RandpermGen, 4},
+      {"randGen", RandGen, 4},
+      {"randnGen", RandnGen, 4},
+      {"randintGen", RandintGen, 6},
+      {"drawSeed", DrawSeed, 1},
+      {"getRngState", GetRngState, 1},
+      {"setRngState", SetRngState, 2},
+      {"useThreadGenerator", UseThreadGenerator, 1},
+  };
+  defineOps(env, exports, kOps);
 }
 
 }  // namespace kiln

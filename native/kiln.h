@@ -8,9 +8,25 @@ namespace kiln {
 // ---- registration ---------------------------------------------------------------------------------------
 using OpFn = Napi::Value (*)(const Napi::CallbackInfo&);
 
-// Exports `fn` as `name`, wrapped in the guard: c10::Error and std::exception become a JS TorchError whose
-// message names the op and describes its arguments (dtype[shape] for tensors).
-void defineOp(Napi::Env env, Napi::Object exports, const char* name, OpFn fn);
+// One binding of the native surface: its JS name, the C++ function, and how many arguments it takes (trailing
+// ones may be optional). Every family registers its bindings as one `kOps` table of these; the TypeScript side
+// declares each with as many parameters, which tests/torch/native-spec.test.ts checks.
+struct Op {
+  const char* name;
+  OpFn fn;
+  int arity;
+};
+
+// Exports `op.fn` as `op.name`, wrapped in the guard: c10::Error and std::exception become a JS TorchError whose
+// message names the op and describes its arguments (dtype[shape] for tensors); more than `op.arity` arguments
+// is a TypeError.
+void defineOp(Napi::Env env, Napi::Object exports, const Op& op);
+
+// Exports every binding of a family's table.
+template <size_t N>
+void defineOps(Napi::Env env, Napi::Object exports, const Op (&ops)[N]) {
+  for (const Op& op : ops) defineOp(env, exports, op);
+}
 
 // Bad arguments found by the helpers below (wrong JS type, unknown dtype name, ...).
 struct ArgError : std::runtime_error {
@@ -75,6 +91,7 @@ const char* allocatorMode();
 // ---- families (one file each, called from the module init) ----------------------------------------------
 void registerGuard(Napi::Env env, Napi::Object exports);      // args.cc (init: the TorchError class)
 void registerHandles(Napi::Env env, Napi::Object exports);    // handle.cc
+void registerTransitOps(Napi::Env env, Napi::Object exports); // transit.cc (tensors between threads)
 void registerTensorCore(Napi::Env env, Napi::Object exports); // tensor_core.cc
 void registerCreation(Napi::Env env, Napi::Object exports);   // creation.cc
 void registerRuntime(Napi::Env env, Napi::Object exports);    // addon.cc
@@ -89,6 +106,6 @@ void registerInitOps(Napi::Env env, Napi::Object exports);    // ops_init.cc (nn
 void registerAmpOps(Napi::Env env, Napi::Object exports);     // ops_amp.cc (autocast, GradScaler, determinism)
 void registerDistributedOps(Napi::Env env, Napi::Object exports); // distributed.cc (c10d: TCPStore, Gloo)
 void registerFusedOps(Napi::Env env, Napi::Object exports);   // ops_fused.cc (fused data-path, metric updates)
-void registerProcessOps(Napi::Env env, Napi::Object exports); // process.cc (quickExit, mallocStats)
+void registerProcessOps(Napi::Env env, Napi::Object exports); // process.cc (quickExit)
 
 }  // namespace kiln

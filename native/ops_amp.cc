@@ -3,7 +3,7 @@
 #include "kiln.h"
 
 // Declared here rather than through <ATen/autocast_mode.h>: that header pulls in NativeFunctions.h and
-// torch/library.h, which would add tens of seconds to this translation unit (DESIGN.md §12). These are the
+// torch/library.h, which would add tens of seconds to this translation unit (docs/ARCHITECTURE.md, "Facts"). These are the
 // exported functions of libtorch_cpu that torch.autocast calls.
 namespace at::autocast {
 TORCH_API bool is_autocast_enabled(at::DeviceType device_type);
@@ -107,13 +107,16 @@ Napi::Value DeterministicAlgorithmsState(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void registerAmpOps(Napi::Env env, Napi::Object exports) {
-  defineOp(env, exports, "autocastEnter", AutocastEnter);
-  defineOp(env, exports, "autocastExit", AutocastExit);
-  defineOp(env, exports, "autocastState", AutocastState);
-  defineOp(env, exports, "ampForeachNonFiniteCheckAndUnscale_", AmpForeachNonFiniteCheckAndUnscale);
-  defineOp(env, exports, "ampUpdateScale_", AmpUpdateScale);
-  defineOp(env, exports, "useDeterministicAlgorithms", UseDeterministicAlgorithms);
-  defineOp(env, exports, "deterministicAlgorithmsState", DeterministicAlgorithmsState);
+  static const Op kOps[] = {
+      {"autocastEnter", AutocastEnter, 4},
+      {"autocastExit", AutocastExit, 4},
+      {"autocastState", AutocastState, 1},
+      {"ampForeachNonFiniteCheckAndUnscale_", AmpForeachNonFiniteCheckAndUnscale, 3},
+      {"ampUpdateScale_", AmpUpdateScale, 6},
+      {"useDeterministicAlgorithms", UseDeterministicAlgorithms, 2},
+      {"deterministicAlgorithmsState", DeterministicAlgorithmsState, 0},
+  };
+  defineOps(env, exports, kOps);
 }
 
 }  // namespace kiln

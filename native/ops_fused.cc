@@ -1,11 +1,11 @@
-// Fused per-step ops of the training loop's data path and metrics: each replaces a chain of small ATen calls
-// (and their allocations) with one pass, giving bitwise the same values as the chain it replaces.
+// Fused ops: each replaces a chain of small ATen calls (and their allocations) on a training step's hot path with
+// one pass, giving bitwise the same values as the chain. They compute generic things; what the values mean
+// (a normalisation, a metric's counts) is the TypeScript caller's business.
 //
-// - gatherBytesLut: a batch of uint8 images, rows picked by an index, turned into float32 through a 256-entry
-//   table (the table is built by the very ops it replaces, so every value is theirs).
-// - microAccuracyUpdate: multiclass micro top-1 accuracy's update (labels or argmax of scores vs target, the
-//   range check of the labels, tp/fp/tn/fn added to the states), with the batch accuracy on request.
-// - meanScalarUpdate: MeanMetric's update with a 0-d float32 value and a number weight.
+// - gatherBytesLut: rows of a uint8 tensor picked by an index, each byte read through a 256-entry float table.
+// - labelMatchCount: how many predicted labels (or argmax of score rows) equal the target labels.
+// - addScalars_: a number added to each of several one-element tensors, in place.
+// - accumulateWeighted_: sum += value * weight and total += weight for a 0-d value.
 #include <c10/core/GradMode.h>
 
 #include <cmath>
@@ -111,39 +111,25 @@ void argmaxRows(const T* p, int64_t n, int64_t c, std::vector<int64_t>& out) {
   }
 }
 
-// Adds `v` to a 0-d int64 state (in place; directly on CPU, through add_ elsewhere).
-void addCount(at::Tensor& state, int64_t v) {
-  if (state.is_cpu() && state.scalar_type() == at::kLong && state.numel() == 1 && state.is_contiguous()) {
-    *state.data_ptr<int64_t>() += v;
-    state.unsafeGetTensorImpl()->bump_version();
-  } else {
-    state.add_(v);
-  }
-}
-
-// microAccuracyUpdate(preds, target, numClasses, validate, [tp, fp, tn, fn], withValue): preds are labels
-// (any shape, integral) or scores [N, C] (floating); target labels (int64, same count), all on the states'
-// device. Returns null, changing nothing, when the general path must run (other dtypes, shapes or devices, or
-// validate on and a label outside [0, numClasses): the general path then says which); otherwise adds the batch counts to the states and returns the batch accuracy (a float32 0-d tensor) when
-// withValue, else undefined. Non-CPU inputs use ATen ops with the same results.
-Napi::Value MicroAccuracyUpdate(const Napi::CallbackInfo& info) {
+// labelMatchCount(preds, target, numClasses, checkRange, like) -> [matches, labels] | null: how many of
+// `target`'s int64 labels equal the predicted ones, and how many labels there are. `preds` holds labels (any
+// shape, integral) or scores [N, numClasses] (floating; a row's label is its argmax). Null, when the inputs
+// are not of that form (other dtypes or shapes, or not on the device of `like`) or `checkRange` finds a label
+// outside [0, numClasses): the caller then takes its general path, which reports the bad label.
+Napi::Value LabelMatchCount(const Napi::CallbackInfo& info) {
   const at::Tensor& preds = argTensor(info, 0);
   const at::Tensor& targetIn = argTensor(info, 1);
   const int64_t C = argInt(info, 2);
-  const bool validate = argBool(info, 3, true);
-  auto states = argTensorList(info, 4);
-  const bool withValue = argBool(info, 5, false);
-  if (states.size() != 4) throw ArgError("expected the 4 states [tp, fp, tn, fn]");
+  const bool checkRange = argBool(info, 3, true);
+  const auto device = argTensor(info, 4).device();
   const bool scores = at::isFloatingType(preds.scalar_type()) && preds.dim() >= 2;
   const int64_t n = targetIn.numel();
-  // Anything the general path treats differently (casts, moves, reshapes, errors) goes back to it.
-  const auto device = states[0].device();
   if (C < 1 || targetIn.scalar_type() != at::kLong || preds.device() != device || targetIn.device() != device ||
       (scores && (preds.dim() != 2 || preds.size(1) != C)) || (scores ? preds.size(0) : preds.numel()) != n) {
     return info.Env().Null();
   }
   c10::AutoGradMode noGrad(false);
-  int64_t correct = 0;
+  int64_t matches = 0;
   if (preds.is_cpu() && targetIn.is_cpu()) {
     auto target = targetIn.contiguous();
     const int64_t* t = target.data_ptr<int64_t>();
@@ -152,7 +138,7 @@ Napi::Value MicroAccuracyUpdate(const Napi::CallbackInfo& info) {
     const int64_t* l = nullptr;
     if (scores) {
       auto s = preds.contiguous();
-      AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, s.scalar_type(), "microAccuracyUpdate", [&] {
+      AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, s.scalar_type(), "labelMatchCount", [&] {
         if constexpr (std::is_same_v<scalar_t, float> || std::is_same_v<scalar_t, double>) {
           argmaxRows(s.data_ptr<scalar_t>(), n, C, labelsBuf);
         } else {
@@ -166,62 +152,85 @@ Napi::Value MicroAccuracyUpdate(const Napi::CallbackInfo& info) {
       labelsT = preds.scalar_type() == at::kLong ? preds.contiguous() : preds.to(at::kLong).contiguous();
       l = labelsT.data_ptr<int64_t>();
     }
-    if (validate) {
+    if (checkRange) {
       for (int64_t i = 0; i < n; i++) {
         if (t[i] < 0 || t[i] >= C || (!scores && (l[i] < 0 || l[i] >= C))) return info.Env().Null();
       }
     }
-    for (int64_t i = 0; i < n; i++) correct += l[i] == t[i];
+    for (int64_t i = 0; i < n; i++) matches += l[i] == t[i];
   } else {
     auto target = targetIn.flatten();
     auto labels = scores ? preds.argmax(1) : preds.flatten().to(at::kLong);
-    if (validate && n > 0) {
+    if (checkRange && n > 0) {
       auto both = scores ? target : at::stack({target, labels});
       if (both.min().item<int64_t>() < 0 || both.max().item<int64_t>() >= C) return info.Env().Null();
     }
-    correct = labels.eq(target).sum().item<int64_t>();
+    matches = labels.eq(target).sum().item<int64_t>();
   }
-  // torchmetrics' micro counts without ignore_index: fp = fn = n - tp, tn = n * (C - 2) + tp.
-  addCount(states[0], correct);
-  addCount(states[1], n - correct);
-  addCount(states[2], n * (C - 2) + correct);
-  addCount(states[3], n - correct);
-  if (!withValue) return info.Env().Undefined();
-  // tp / n as torch divides int64 counts: both cast to float32, then a float32 division (0 for no samples).
-  float value = n == 0 ? 0.0f : static_cast<float>(correct) / static_cast<float>(n);
-  return wrap(info.Env(), at::scalar_tensor(value, states[0].options().dtype(at::kFloat)));
+  auto out = Napi::Array::New(info.Env(), 2);
+  out.Set(0u, Napi::Number::New(info.Env(), static_cast<double>(matches)));
+  out.Set(1u, Napi::Number::New(info.Env(), static_cast<double>(n)));
+  return out;
 }
 
-// meanScalarUpdate(value, weight, meanState, weightState, nanCheck, withValue): MeanMetric's update for a 0-d
-// float32 value on the states' device: mean += value * weight; weight += weight. Returns null, changing
-// nothing, when the general path must run (another dtype, shape or device, or a NaN with nanCheck); else a
-// detached alias of value when withValue (weight 1) or value * weight / weight, else undefined.
-Napi::Value MeanScalarUpdate(const Napi::CallbackInfo& info) {
-  const at::Tensor& value = argTensor(info, 0);
-  const double weight = argDouble(info, 1);
-  at::Tensor& mean = argTensor(info, 2);
-  at::Tensor& total = argTensor(info, 3);
-  const bool nanCheck = argBool(info, 4, true);
-  const bool withValue = argBool(info, 5, false);
-  if (value.dim() != 0 || value.scalar_type() != at::kFloat || value.device() != mean.device()) {
-    return info.Env().Null();
+// addScalars_([t...], [v...]): t[i] += v[i] in place for each one-element tensor (a 0-d int64 CPU tensor is
+// updated directly; the others through add_). Several counters in one call.
+Napi::Value AddScalarsInPlace(const Napi::CallbackInfo& info) {
+  auto tensors = argTensorList(info, 0);
+  if (!info[1].IsArray()) throw ArgError("values must be an array of numbers");
+  auto values = info[1].As<Napi::Array>();
+  if (values.Length() != tensors.size()) throw ArgError("expected as many values as tensors");
+  std::vector<double> numbers(tensors.size());
+  for (size_t i = 0; i < tensors.size(); i++) {
+    Napi::Value v = values.Get(static_cast<uint32_t>(i));
+    if (!v.IsNumber()) throw ArgError("values must be an array of numbers");
+    numbers[i] = v.As<Napi::Number>().DoubleValue();
+  }
+  for (size_t i = 0; i < tensors.size(); i++) {
+    at::Tensor& t = tensors[i];
+    const double v = numbers[i];
+    const bool integral = std::trunc(v) == v && std::fabs(v) < 9.007199254740992e15;
+    if (integral && t.is_cpu() && t.scalar_type() == at::kLong && t.numel() == 1 && t.is_contiguous()) {
+      *t.data_ptr<int64_t>() += static_cast<int64_t>(v);
+      t.unsafeGetTensorImpl()->bump_version();
+    } else {
+      // An integral number adds as an int (as Python's `t += 3`), so int counters stay int on every device.
+      t.add_(integral ? at::Scalar(static_cast<int64_t>(v)) : at::Scalar(v));
+    }
+  }
+  return info.Env().Undefined();
+}
+
+// accumulateWeighted_(sum, total, value, weight, skipNaN) -> applied: sum += value * weight, total += weight,
+// in place, for a 0-d float32 `value` on sum's device (weight 1 adds the value itself). false, changing
+// nothing, for any other value, or a NaN one when skipNaN: the caller then takes its general path.
+Napi::Value AccumulateWeightedInPlace(const Napi::CallbackInfo& info) {
+  at::Tensor& sum = argTensor(info, 0);
+  at::Tensor& total = argTensor(info, 1);
+  const at::Tensor& value = argTensor(info, 2);
+  const double weight = argDouble(info, 3);
+  const bool skipNaN = argBool(info, 4, true);
+  if (value.dim() != 0 || value.scalar_type() != at::kFloat || value.device() != sum.device()) {
+    return Napi::Boolean::New(info.Env(), false);
   }
   c10::AutoGradMode noGrad(false);
-  if (nanCheck && std::isnan(value.item<float>())) return info.Env().Null();
+  if (skipNaN && std::isnan(value.item<float>())) return Napi::Boolean::New(info.Env(), false);
   auto plain = value.detach();
-  auto weighted = weight == 1 ? plain : plain.mul(weight);
-  mean.add_(weighted);
+  sum.add_(weight == 1 ? plain : plain.mul(weight));
   total.add_(weight);
-  if (!withValue) return info.Env().Undefined();
-  return wrap(info.Env(), weight == 1 ? plain : weighted.div(weight));
+  return Napi::Boolean::New(info.Env(), true);
 }
 
 }  // namespace
 
 void registerFusedOps(Napi::Env env, Napi::Object exports) {
-  defineOp(env, exports, "gatherBytesLut", GatherBytesLut);
-  defineOp(env, exports, "microAccuracyUpdate", MicroAccuracyUpdate);
-  defineOp(env, exports, "meanScalarUpdate", MeanScalarUpdate);
+  static const Op kOps[] = {
+      {"gatherBytesLut", GatherBytesLut, 3},
+      {"labelMatchCount", LabelMatchCount, 5},
+      {"addScalars_", AddScalarsInPlace, 2},
+      {"accumulateWeighted_", AccumulateWeightedInPlace, 5},
+  };
+  defineOps(env, exports, kOps);
 }
 
 }  // namespace kiln

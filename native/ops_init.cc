@@ -125,14 +125,17 @@ Napi::Value InitMoveTo(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void registerInitOps(Napi::Env env, Napi::Object exports) {
-  defineOp(env, exports, "initUniform_", InitUniform);
-  defineOp(env, exports, "initNormal_", InitNormal);
-  defineOp(env, exports, "initFill_", InitFill);
-  defineOp(env, exports, "initTruncNormal_", InitTruncNormal);
-  defineOp(env, exports, "initCopy_", InitCopy);
-  defineOp(env, exports, "initFillIndex_", InitFillIndex);
-  defineOp(env, exports, "initAdd_", InitAdd);
-  defineOp(env, exports, "initMoveTo_", InitMoveTo);
+  static const Op kOps[] = {
+      {"initUniform_", InitUniform, 3},
+      {"initNormal_", InitNormal, 3},
+      {"initFill_", InitFill, 2},
+      {"initTruncNormal_", InitTruncNormal, 5},
+      {"initCopy_", InitCopy, 2},
+      {"initFillIndex_", InitFillIndex, 3},
+      {"initAdd_", InitAdd, 2},
+      {"initMoveTo_", InitMoveTo, 3},
+  };
+  defineOps(env, exports, kOps);
 }
 
 }  // namespace kiln

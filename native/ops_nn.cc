@@ -217,30 +217,33 @@ void registerNnOps(Napi::Env env, Napi::Object exports) {
   // NNPACK fails to initialize on CPUs without AVX2 and then logs a warning on every conv2d call (10,000 lines in
   // a training loop); oneDNN and the native kernels cover the same convolutions.
   at::globalContext().setUserEnabledNNPACK(false);
-  defineOp(env, exports, "linear", Linear);
-  defineOp(env, exports, "conv2d", Conv2d);
-  defineOp(env, exports, "maxPool2d", MaxPool2d);
-  defineOp(env, exports, "avgPool2d", AvgPool2d);
-  defineOp(env, exports, "adaptiveAvgPool2d", AdaptiveAvgPool2d);
-  defineOp(env, exports, "batchNorm", BatchNorm);
-  defineOp(env, exports, "layerNorm", LayerNorm);
-  defineOp(env, exports, "dropout", Dropout);
-  defineOp(env, exports, "pad", Pad);
-  defineOp(env, exports, "embedding", Embedding);
-  defineOp(env, exports, "oneHot", OneHot);
-  defineOp(env, exports, "relu", Relu);
-  defineOp(env, exports, "leakyRelu", LeakyRelu);
-  defineOp(env, exports, "gelu", Gelu);
-  defineOp(env, exports, "silu", Silu);
-  defineOp(env, exports, "softmax", Softmax);
-  defineOp(env, exports, "logSoftmax", LogSoftmax);
-  defineOp(env, exports, "crossEntropy", CrossEntropy);
-  defineOp(env, exports, "nllLoss", NllLoss);
-  defineOp(env, exports, "mseLoss", MseLoss);
-  defineOp(env, exports, "l1Loss", L1Loss);
-  defineOp(env, exports, "smoothL1Loss", SmoothL1Loss);
-  defineOp(env, exports, "binaryCrossEntropy", BinaryCrossEntropy);
-  defineOp(env, exports, "binaryCrossEntropyWithLogits", BinaryCrossEntropyWithLogits);
+  static const Op kOps[] = {
+      {"linear", Linear, 3},
+      {"conv2d", Conv2d, 7},
+      {"maxPool2d", MaxPool2d, 6},
+      {"avgPool2d", AvgPool2d, 7},
+      {"adaptiveAvgPool2d", AdaptiveAvgPool2d, 2},
+      {"batchNorm", BatchNorm, 8},
+      {"layerNorm", LayerNorm, 5},
+      {"dropout", Dropout, 4},
+      {"pad", Pad, 4},
+      {"embedding", Embedding, 4},
+      {"oneHot", OneHot, 2},
+      {"relu", Relu, 1},
+      {"leakyRelu", LeakyRelu, 2},
+      {"gelu", Gelu, 2},
+      {"silu", Silu, 1},
+      {"softmax", Softmax, 3},
+      {"logSoftmax", LogSoftmax, 3},
+      {"crossEntropy", CrossEntropy, 6},
+      {"nllLoss", NllLoss, 5},
+      {"mseLoss", MseLoss, 3},
+      {"l1Loss", L1Loss, 3},
+      {"smoothL1Loss", SmoothL1Loss, 4},
+      {"binaryCrossEntropy", BinaryCrossEntropy, 4},
+      {"binaryCrossEntropyWithLogits", BinaryCrossEntropyWithLogits, 5},
+  };
+  defineOps(env, exports, kOps);
 }
 
 }  // namespace kiln

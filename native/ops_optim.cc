@@ -1,4 +1,4 @@
-// Fused optimizer steps: one native call updates every parameter of a group (DESIGN.md §5).
+// Fused optimizer steps: one native call updates every parameter of a group (docs/ARCHITECTURE.md, "Facts").
 //
 // Each step repeats PyTorch 2.13's single-tensor (foreach=False) implementation in torch/optim/*.py op for op,
 // with the scalar hyperparameters computed in double the way Python computes them (`beta1 ** step`, `lr / bc1`,
@@ -281,12 +281,15 @@ Napi::Value ZeroGrads(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void registerOptimOps(Napi::Env env, Napi::Object exports) {
-  defineOp(env, exports, "sgdStep", SgdStep);
-  defineOp(env, exports, "adamStep", AdamStep);
-  defineOp(env, exports, "adamKernel", AdamKernel);
-  defineOp(env, exports, "rmspropStep", RmspropStep);
-  defineOp(env, exports, "adagradStep", AdagradStep);
-  defineOp(env, exports, "zeroGrads", ZeroGrads);
+  static const Op kOps[] = {
+      {"sgdStep", SgdStep, 9},
+      {"adamStep", AdamStep, 12},
+      {"adamKernel", AdamKernel, 0},
+      {"rmspropStep", RmspropStep, 10},
+      {"adagradStep", AdagradStep, 9},
+      {"zeroGrads", ZeroGrads, 2},
+  };
+  defineOps(env, exports, kOps);
 }
 
 }  // namespace kiln

@@ -124,23 +124,26 @@ Napi::Value Amin(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void registerReduceOps(Napi::Env env, Napi::Object exports) {
-  defineOp(env, exports, "sum", Sum);
-  defineOp(env, exports, "mean", Mean);
-  defineOp(env, exports, "max", Max);
-  defineOp(env, exports, "min", Min);
-  defineOp(env, exports, "argmax", Argmax);
-  defineOp(env, exports, "argmin", Argmin);
-  defineOp(env, exports, "std", Std);
-  defineOp(env, exports, "var", Var);
-  defineOp(env, exports, "norm", Norm);
-  defineOp(env, exports, "prod", Prod);
-  defineOp(env, exports, "all", All);
-  defineOp(env, exports, "any", Any);
-  defineOp(env, exports, "topk", Topk);
-  defineOp(env, exports, "cumsum", Cumsum);
-  defineOp(env, exports, "logsumexp", Logsumexp);
-  defineOp(env, exports, "amax", Amax);
-  defineOp(env, exports, "amin", Amin);
+  static const Op kOps[] = {
+      {"sum", Sum, 4},
+      {"mean", Mean, 4},
+      {"max", Max, 3},
+      {"min", Min, 3},
+      {"argmax", Argmax, 3},
+      {"argmin", Argmin, 3},
+      {"std", Std, 4},
+      {"var", Var, 4},
+      {"norm", Norm, 5},
+      {"prod", Prod, 4},
+      {"all", All, 3},
+      {"any", Any, 3},
+      {"topk", Topk, 5},
+      {"cumsum", Cumsum, 3},
+      {"logsumexp", Logsumexp, 3},
+      {"amax", Amax, 3},
+      {"amin", Amin, 3},
+  };
+  defineOps(env, exports, kOps);
 }
 
 }  // namespace kiln

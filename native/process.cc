@@ -1,4 +1,4 @@
-// Process-level operations: quickExit, and glibc malloc's own figures for memory diagnostics.
+// Process-level operations: quickExit.
 //
 // Why quickExit: once libtorch is loaded, a normal exit runs its C++ static destructors and atexit handlers
 // (thread pools, registries, the CUDA context), which takes ~200 ms of every `kiln` run. The CLI calls this
@@ -7,10 +7,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
 
 #include "kiln.h"
 
@@ -25,25 +21,13 @@ Napi::Value QuickExit(const Napi::CallbackInfo& info) {
   _exit(static_cast<int>(code & 0xff));
 }
 
-// mallocStats() -> { arenaBytes, mmapBytes, inUseBytes, freeBytes } from glibc's mallinfo2 (all main-arena
-// and mmapped memory); an empty object on other C libraries. For the memory benchmark's diagnostics.
-Napi::Value MallocStats(const Napi::CallbackInfo& info) {
-  auto out = Napi::Object::New(info.Env());
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
-  struct mallinfo2 m = mallinfo2();
-  out.Set("arenaBytes", static_cast<double>(m.arena));
-  out.Set("mmapBytes", static_cast<double>(m.hblkhd));
-  out.Set("inUseBytes", static_cast<double>(m.uordblks));
-  out.Set("freeBytes", static_cast<double>(m.fordblks));
-#endif
-  return out;
-}
-
 }  // namespace
 
 void registerProcessOps(Napi::Env env, Napi::Object exports) {
-  defineOp(env, exports, "quickExit", QuickExit);
-  defineOp(env, exports, "mallocStats", MallocStats);
+  static const Op kOps[] = {
+      {"quickExit", QuickExit, 1},
+  };
+  defineOps(env, exports, kOps);
 }
 
 }  // namespace kiln

@@ -96,9 +96,12 @@ Napi::Value FromStorageBytes(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void registerStorageOps(Napi::Env env, Napi::Object exports) {
-  defineOp(env, exports, "storageInfo", StorageInfo);
-  defineOp(env, exports, "storageBytes", StorageBytes);
-  defineOp(env, exports, "fromStorageBytes", FromStorageBytes);
+  static const Op kOps[] = {
+      {"storageInfo", StorageInfo, 1},
+      {"storageBytes", StorageBytes, 1},
+      {"fromStorageBytes", FromStorageBytes, 7},
+  };
+  defineOps(env, exports, kOps);
 }
 
 }  // namespace kiln

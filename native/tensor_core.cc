@@ -204,30 +204,33 @@ Napi::Value SetGradEnabled(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void registerTensorCore(Napi::Env env, Napi::Object exports) {
-  defineOp(env, exports, "fromTypedArray", FromTypedArray);
-  defineOp(env, exports, "fromTypedArrayShared", FromTypedArrayShared);
-  defineOp(env, exports, "toTypedArray", ToTypedArray);
-  defineOp(env, exports, "item", Item);
-  defineOp(env, exports, "shape", Shape);
-  defineOp(env, exports, "dtype", Dtype);
-  defineOp(env, exports, "device", Device);
-  defineOp(env, exports, "numel", Numel);
-  defineOp(env, exports, "dim", Dim);
-  defineOp(env, exports, "to", To);
-  defineOp(env, exports, "pinMemory", PinMemory);
-  defineOp(env, exports, "isPinned", IsPinned);
-  defineOp(env, exports, "requiresGrad", RequiresGrad);
-  defineOp(env, exports, "setRequiresGrad", SetRequiresGrad);
-  defineOp(env, exports, "isLeaf", IsLeaf);
-  defineOp(env, exports, "backward", Backward);
-  defineOp(env, exports, "grad", Grad);
-  defineOp(env, exports, "setGrad", SetGrad);
-  defineOp(env, exports, "zeroGrad", ZeroGrad);
-  defineOp(env, exports, "retainGrad", RetainGrad);
-  defineOp(env, exports, "detach", Detach);
-  defineOp(env, exports, "detach_", Detach_);
-  defineOp(env, exports, "isGradEnabled", IsGradEnabled);
-  defineOp(env, exports, "setGradEnabled", SetGradEnabled);
+  static const Op kOps[] = {
+      {"fromTypedArray", FromTypedArray, 4},
+      {"fromTypedArrayShared", FromTypedArrayShared, 2},
+      {"toTypedArray", ToTypedArray, 1},
+      {"item", Item, 1},
+      {"shape", Shape, 1},
+      {"dtype", Dtype, 1},
+      {"device", Device, 1},
+      {"numel", Numel, 1},
+      {"dim", Dim, 1},
+      {"to", To, 4},
+      {"pinMemory", PinMemory, 1},
+      {"isPinned", IsPinned, 1},
+      {"requiresGrad", RequiresGrad, 1},
+      {"setRequiresGrad", SetRequiresGrad, 2},
+      {"isLeaf", IsLeaf, 1},
+      {"backward", Backward, 4},
+      {"grad", Grad, 1},
+      {"setGrad", SetGrad, 2},
+      {"zeroGrad", ZeroGrad, 1},
+      {"retainGrad", RetainGrad, 1},
+      {"detach", Detach, 1},
+      {"detach_", Detach_, 1},
+      {"isGradEnabled", IsGradEnabled, 0},
+      {"setGradEnabled", SetGradEnabled, 1},
+  };
+  defineOps(env, exports, kOps);
 }
 
 }  // namespace kiln

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Finds or fetches libtorch for the native addon and points the repo's ignored `.libtorch` link at it
-// (DESIGN.md §4). Sources, in order: LIBTORCH=/path, LIBTORCH_USE_PYTORCH=1, the cache, the official archive,
+// (README.md, "How libtorch is found"). Sources, in order: LIBTORCH=/path, LIBTORCH_USE_PYTORCH=1, the cache, the official archive,
 // a torch wheel through the configured pip index. Usage: node scripts/fetch-libtorch.mjs [--print] [--link PATH]
 import { existsSync, lstatSync, mkdirSync, readlinkSync, realpathSync, rmSync, symlinkSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";

@@ -29,7 +29,7 @@ if (files.length === 0) {
 }
 const env = {
   ...process.env,
-  // libtorch on a shared 2-core machine: more threads than one oversubscribe (DESIGN.md §12).
+  // libtorch on a shared 2-core machine: more threads than one oversubscribe (docs/ARCHITECTURE.md, "Facts").
   KILN_NUM_THREADS: process.env.KILN_NUM_THREADS ?? "1",
   OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? "1",
 };

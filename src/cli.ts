@@ -11,6 +11,7 @@ import { Command } from "commander";
 import { packageRoot } from "./common/package-root.js";
 import { type DictConfig, runHydraApp } from "./config/index.js";
 import { isNativeLoaded, native } from "./torch/native.js";
+import { checkThreadVariables } from "./torch/thread-limits.js";
 import { setupProjectRoot } from "./utils/project-root.js";
 import { registerKilnTargets } from "./utils/targets.js";
 
@@ -19,11 +20,14 @@ export const DEFAULT_CONFIG_DIR = join(packageRoot(import.meta.url), "configs");
 
 /** The `kiln train` task: the template's train, returning the optimized metric. */
 export async function trainTask(cfg: DictConfig): Promise<number | null> {
+  // Before anything loads libtorch: a bad count would crash libgomp in a native thread, unexplained.
+  checkThreadVariables();
   return (await import("./train.js")).trainMain(cfg);
 }
 
 /** The `kiln eval` task. */
 export async function evalTask(cfg: DictConfig): Promise<unknown> {
+  checkThreadVariables();
   return (await import("./eval.js")).evalMain(cfg);
 }
 
@@ -83,8 +87,15 @@ export function buildProgram(onExit: (code: number) => void): Command {
     .command("runs")
     .summary("list the runs of a local MLflow store (status, times, last metrics)")
     .argument("[tracking_uri]", "the store: a folder or file: URI", DEFAULT_MLFLOW_STORE)
-    .action(async (trackingUri: string) => {
-      onExit(await listMlflowRuns(trackingUri));
+    .option(
+      "--replay <path>",
+      "send the data runs kept for an unreachable MLflow server: a spool file, or a folder searched for them",
+    )
+    .option("--to <url>", "with --replay: the tracking server to send to (default: the one each spool names)")
+    .action(async (trackingUri: string, opts: { replay?: string; to?: string }) => {
+      onExit(
+        opts.replay ? await replayMlflowSpools(opts.replay, opts.to) : await listMlflowRuns(trackingUri),
+      );
     });
   return program;
 }
@@ -129,6 +140,45 @@ export async function sweepReport(
     process.stderr.write(`kiln sweep-report: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }
+}
+
+/** `kiln runs --replay <path>`: sends every spool found at `path`; returns the exit code (1 if any is left). */
+export async function replayMlflowSpools(path: string, to?: string): Promise<number> {
+  const { findSpools, replaySpool } = await import("./lightning/loggers/mlflow/replay-spool.js");
+  let spools: string[];
+  try {
+    spools = findSpools(path);
+  } catch (err) {
+    process.stderr.write(`kiln runs: cannot read '${path}': ${(err as Error).message}\n`);
+    return 1;
+  }
+  if (spools.length === 0) {
+    process.stdout.write(`no MLflow spool files (kiln-mlflow-spool-*.jsonl) under '${path}'\n`);
+    return 0;
+  }
+  let failed = 0;
+  for (const spool of spools) {
+    try {
+      const r = await replaySpool(spool, { trackingUri: to });
+      const u = r.unsent;
+      if (r.ok) {
+        process.stdout.write(`sent ${spool} to ${r.trackingUri}: run ${r.runId}\n`);
+      } else {
+        failed++;
+        const kept = r.spoolPath ? "; what is unsent is kept in it for another try" : "";
+        const rejected = r.rejected.length > 0 ? `; the server rejected: ${r.rejected[0]!.message}` : "";
+        process.stderr.write(
+          `kiln runs: ${spool} not fully sent to ${r.trackingUri} (unsent: ${u.metrics} metric points, ` +
+            `${u.params} params, ${u.tags} tags, ${u.artifacts} artifacts, ${u.updates} status updates)` +
+            `${rejected}${kept}\n`,
+        );
+      }
+    } catch (err) {
+      failed++;
+      process.stderr.write(`kiln runs: ${spool}: ${(err as Error).message}\n`);
+    }
+  }
+  return failed > 0 ? 1 : 0;
 }
 
 /** Entry point: parses `argv` (process.argv form) and sets the exit code. */

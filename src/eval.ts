@@ -4,12 +4,14 @@
  */
 
 import { type DictConfig, nodeOfView, select } from "./config/index.js";
-import { instantiateRun, releaseObjects } from "./train.js";
+import { instantiateRun, tagRuns } from "./train.js";
+import { cfgGet } from "./utils/config-access.js";
 import { shareRunDirWithRanks } from "./utils/ddp-launch.js";
 import { type ExtrasOptions, extras } from "./utils/extras.js";
+import { logHyperparameters } from "./utils/log-hyperparameters.js";
 import { setupProjectRoot } from "./utils/project-root.js";
 import { RankedLogger } from "./utils/ranked-logger.js";
-import { type TaskResult, taskWrapper } from "./utils/task-wrapper.js";
+import { releaseObjects, type TaskResult, taskWrapper } from "./utils/task-wrapper.js";
 
 const log = new RankedLogger("src.eval", true);
 
@@ -30,16 +32,21 @@ function requireCkptPath(cfg: DictConfig): string {
 export const evaluate: (cfg: DictConfig) => Promise<TaskResult> = taskWrapper(async (cfg, objects) => {
   await shareRunDirWithRanks();
   const ckptPath = requireCkptPath(cfg);
-  const { datamodule, model, trainer } = await instantiateRun(cfg, objects, false);
+  const { datamodule, model, logger, trainer } = await instantiateRun(cfg, objects, false);
+  if (logger.length > 0) {
+    log.info("Logging hyperparameters!");
+    logHyperparameters({ cfg, model, datamodule, trainer });
+    tagRuns(logger, cfgGet(cfg, "tags"));
+  }
   log.info("Starting testing!");
   await trainer.test(model, { datamodule, ckptPath });
   // for predictions use trainer.predict(...)
   return { ...trainer.callbackMetrics };
 });
 
-/** The `kiln eval` task: extras, then evaluate. */
+/** The `kiln eval` task: the project root, extras, then evaluate. */
 export async function evalMain(cfg: DictConfig, opts: ExtrasOptions = {}): Promise<Record<string, number>> {
-  setupProjectRoot(); // configs read ${oc.env:PROJECT_ROOT}; the CLI sets it, a script may not have
+  setupProjectRoot(); // as the template's eval.py does first: configs read ${oc.env:PROJECT_ROOT}
   await extras(cfg, opts);
   const { metricDict, objectDict } = await evaluate(cfg);
   releaseObjects(objectDict);

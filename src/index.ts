@@ -1,12 +1,6 @@
-// Kiln's one public surface (DESIGN.md §2). Importing it does not load libtorch: the addon loads on the first
-// tensor operation, so config-only work (compose, --help, --cfg) stays fast.
-import { setupProjectRoot } from "./utils/project-root.js";
-import { registerKilnTargets } from "./utils/targets.js";
-
-// As the Python template does at import (rootutils): configs read ${oc.env:PROJECT_ROOT}, and `instantiate` must
-// find the template's classes (and their Python names) from a script too, not only from the CLI.
-setupProjectRoot();
-registerKilnTargets();
+// Kiln's public surface, the framework (docs/ARCHITECTURE.md, "Layers"); the MNIST example of the template is
+// `kiln/template`. Importing it changes nothing (no environment, no registration) and does not load libtorch:
+// the addon loads on the first tensor operation, so config-only work (compose, --help, --cfg) stays fast.
 
 /** Hydra-style configuration: composition, overrides, OmegaConf node tree, instantiate, run API. */
 export * as config from "./config/index.js";
@@ -14,8 +8,6 @@ export {
   compose,
   type DictConfig,
   HydraCallback,
-  instantiate,
-  instantiateSync,
   registerAlias,
   registerLazyTarget,
   registerResolver,
@@ -24,14 +16,19 @@ export {
   toContainer,
   toYaml,
 } from "./config/index.js";
-export { MNISTDataModule } from "./data/mnist-datamodule.js";
 export { evalMain, evaluate } from "./eval.js";
 /** Lightning: Trainer, LightningModule, LightningDataModule, callbacks, loggers, metrics. */
 export * from "./lightning/index.js";
 /** Experiment loggers, also as a namespace. */
 export * as loggers from "./lightning/loggers/index.js";
-export { SimpleDenseNet } from "./models/components/simple-dense-net.js";
-export { MNISTLitModule } from "./models/mnist-module.js";
+/** Hydra's instantiate, resolving Kiln's classes and their Lightning/PyTorch names (registered on first use). */
+export {
+  FRAMEWORK_ALIASES,
+  FRAMEWORK_TARGETS,
+  instantiate,
+  instantiateSync,
+  registerFrameworkTargets,
+} from "./lightning/targets.js";
 /** Optuna 5.0's study API in camelCase (samplers, pruners, journal storage, importances), also as `optuna`. */
 export * as optuna from "./optuna/index.js";
 export {

@@ -1,7 +1,8 @@
 /**
  * `kiln train` (the template's src/train.py): instantiate the datamodule, model, callbacks, loggers and
  * trainer from the config, log hyperparameters, fit (resuming from `ckpt_path`), test with the best
- * checkpoint, and return the merged metrics; `main` adds `extras` before and `optimized_metric` after.
+ * checkpoint, and return the merged metrics; `trainMain` adds the project root and `extras` before and the
+ * `optimized_metric` after.
  */
 
 import { currentJobTrial, type DictConfig, instantiate, nodeOfView, toContainer } from "./config/index.js";
@@ -19,62 +20,64 @@ import { logHyperparameters } from "./utils/log-hyperparameters.js";
 import { getMetricValue } from "./utils/metric-value.js";
 import { setupProjectRoot } from "./utils/project-root.js";
 import { RankedLogger } from "./utils/ranked-logger.js";
-import { seedEverything } from "./utils/seed.js";
+import { configSeed, seedEverything } from "./utils/seed.js";
 import { registerKilnTargets } from "./utils/targets.js";
-import { type TaskObjects, type TaskResult, taskWrapper } from "./utils/task-wrapper.js";
+import { releaseObjects, type TaskObjects, type TaskResult, taskWrapper } from "./utils/task-wrapper.js";
 
 const log = new RankedLogger("src.train", true);
 
-/** Builds datamodule, model, callbacks, loggers and trainer into `objects` (shared by train and eval). */
+/** The objects of a run, as the template's train.py and eval.py instantiate them. */
+export interface RunObjects {
+  datamodule: LightningDataModule;
+  model: LightningModule;
+  callbacks: Callback[];
+  logger: Logger[];
+  trainer: Trainer;
+}
+
+/**
+ * Instantiates the datamodule, model, callbacks (`withCallbacks`), loggers and trainer of `cfg`, recording
+ * each in `objects` as it is made (so a failed task closes what exists), and waits for the data's preparation.
+ */
 export async function instantiateRun(
   cfg: DictConfig,
   objects: TaskObjects,
   withCallbacks: boolean,
-): Promise<{ datamodule: LightningDataModule; model: LightningModule; trainer: Trainer }> {
+): Promise<RunObjects> {
   registerKilnTargets();
   log.info(`Instantiating datamodule <${cfg.data._target_}>`);
   const datamodule = await instantiate<LightningDataModule>(cfg.data);
   objects.datamodule = datamodule;
-  // Kiln's datamodules decide their data source in prepareData (idempotent, shared while running): starting it
-  // now overlaps a download, or the failing attempt of an offline machine, with loading libtorch for the model.
-  // Its outcome, an error included, reaches the Trainer's own call (or the hyperparameters' below).
-  const preparable = datamodule as LightningDataModule & { resolvedSource?: unknown };
-  if (preparable.resolvedSource === null) Promise.resolve(preparable.prepareData()).catch(() => {});
+  // Kiln: the data's preparation (a download, or the failing attempt of an offline machine) starts now and
+  // overlaps loading libtorch for the model; it is awaited below, where its error surfaces.
+  const dataPrepared = datamodule.prepareDataEarly();
   try {
     log.info(`Instantiating model <${cfg.model._target_}>`);
     const model = await instantiate<LightningModule>(cfg.model);
     objects.model = model;
-    const callbacks = withCallbacks ? await instantiateCallbacks(cfgGet(cfg, "callbacks")) : [];
-    if (withCallbacks) callbacks.push(...pruningCallbacks(cfg));
+    let callbacks: Callback[] = [];
     if (withCallbacks) {
       log.info("Instantiating callbacks...");
+      callbacks = await instantiateCallbacks(cfgGet(cfg, "callbacks"));
+      callbacks.push(...pruningCallbacks(cfg));
       objects.callbacks = callbacks;
     }
     log.info("Instantiating loggers...");
     const logger = await instantiateLoggers(cfgGet(cfg, "logger"));
     objects.logger = logger;
     log.info(`Instantiating trainer <${cfg.trainer._target_}>`);
-    const extra = withCallbacks ? { callbacks, logger } : { logger };
-    const trainer = await instantiate<Trainer>(cfg.trainer, extra);
+    const trainer = await instantiate<Trainer>(
+      cfg.trainer,
+      withCallbacks ? { callbacks, logger } : { logger },
+    );
     objects.trainer = trainer;
-    // Resuming a fit continues the checkpoint's tracker runs: the ids must reach the loggers before the
-    // hyperparameters below start their runs (the trainer would otherwise do it at fit, too late).
-    const ckptPath = cfgGet(cfg, "ckpt_path");
-    if (withCallbacks && truthy(cfgGet(cfg, "train")) && typeof ckptPath === "string" && ckptPath !== "") {
-      trainer.resumeLoggerRuns(ckptPath);
-    }
-    if (logger.length > 0) {
-      // Kiln's datamodules decide their data source in prepareData (idempotent; the trainer's call then does
-      // nothing): doing it now lets the hyperparameters say which data the run used.
-      if (preparable.resolvedSource === null) await preparable.prepareData();
-      log.info("Logging hyperparameters!");
-      logHyperparameters({ cfg, model, datamodule, trainer });
-      tagRuns(logger, cfgGet(cfg, "tags"));
-    }
-    return { datamodule, model, trainer };
+    await dataPrepared;
+    return { datamodule, model, callbacks, logger, trainer };
   } catch (e) {
     // Nothing will use the data now: stop its preparation (a hanging download would keep the process alive).
-    (datamodule as LightningDataModule & { dispose?: () => void }).dispose?.();
+    // The error that ended the task is the one reported; the preparation's own outcome no longer matters.
+    datamodule.dispose();
+    dataPrepared?.catch(() => {});
     throw e;
   }
 }
@@ -110,14 +113,27 @@ export function tagRuns(loggers: readonly Logger[], tags: unknown): void {
 
 /** Trains (and tests) per `cfg`; returns the merged train+test metrics and the objects it built. */
 export const train: (cfg: DictConfig) => Promise<TaskResult> = taskWrapper(async (cfg, objects) => {
-  const seed = cfgGet(cfg, "seed");
-  if (truthy(seed)) await seedEverything(Number(seed));
+  // set seed for random number generators in torch and the data loaders
+  const seed = configSeed(cfg);
+  if (seed !== null) await seedEverything(seed);
   await shareRunDirWithRanks();
-  const { datamodule, model, trainer } = await instantiateRun(cfg, objects, true);
+
+  const { datamodule, model, logger, trainer } = await instantiateRun(cfg, objects, true);
+
+  const ckptPath = cfgGet(cfg, "ckpt_path") as string | null;
+  // Resuming continues the checkpoint's tracker runs: the ids must reach the loggers before the
+  // hyperparameters start their runs (fit would hand them over too late).
+  if (truthy(cfgGet(cfg, "train")) && typeof ckptPath === "string" && ckptPath !== "") {
+    trainer.resumeLoggerRuns(ckptPath);
+  }
+  if (logger.length > 0) {
+    log.info("Logging hyperparameters!");
+    logHyperparameters({ cfg, model, datamodule, trainer });
+    tagRuns(logger, cfgGet(cfg, "tags"));
+  }
 
   if (truthy(cfgGet(cfg, "train"))) {
     log.info("Starting training!");
-    const ckptPath = cfgGet(cfg, "ckpt_path") as string | null;
     await trainer.fit(model, { datamodule, ckptPath });
   }
   const trainMetrics = { ...trainer.callbackMetrics };
@@ -125,30 +141,22 @@ export const train: (cfg: DictConfig) => Promise<TaskResult> = taskWrapper(async
   if (truthy(cfgGet(cfg, "test"))) {
     log.info("Starting testing!");
     const checkpoint = trainer.checkpointCallback as { bestModelPath?: string } | null;
-    let ckptPath: string | null = checkpoint?.bestModelPath ?? "";
-    if (ckptPath === "") {
+    let bestPath: string | null = checkpoint?.bestModelPath ?? "";
+    if (bestPath === "") {
       log.warning("Best ckpt not found! Using current weights for testing...");
-      ckptPath = null;
+      bestPath = null;
     }
-    await trainer.test(model, { datamodule, ckptPath });
-    log.info(`Best ckpt path: ${ckptPath ?? "None"}`);
+    await trainer.test(model, { datamodule, ckptPath: bestPath });
+    log.info(`Best ckpt path: ${bestPath ?? "None"}`);
   }
   const testMetrics = { ...trainer.callbackMetrics };
   // merge train and test metrics
   return { ...trainMetrics, ...testMetrics };
 });
 
-/** Frees the data and weights of a finished run: the jobs of a sweep run one after another in one process. */
-export function releaseObjects(objects: TaskObjects): void {
-  for (const key of ["datamodule", "model"]) {
-    const owner = objects[key] as { dispose?: () => void } | undefined;
-    owner?.dispose?.();
-  }
-}
-
-/** The `kiln train` task: extras, train, then the value of `optimized_metric` (what a sweep optimizes). */
+/** The `kiln train` task: the project root, extras, train, then the value of `optimized_metric` (what a sweep optimizes). */
 export async function trainMain(cfg: DictConfig, opts: ExtrasOptions = {}): Promise<number | null> {
-  setupProjectRoot(); // configs read ${oc.env:PROJECT_ROOT}; the CLI sets it, a script may not have
+  setupProjectRoot(); // as the template's train.py does first: configs read ${oc.env:PROJECT_ROOT}
   await extras(cfg, opts);
   const { metricDict, objectDict } = await train(cfg);
   releaseObjects(objectDict);

@@ -74,7 +74,7 @@ export function buildReport(s: Sections, meta: Meta) {
       loadavg_before: meta.loadavg_before.map((x) => round(x, 3)),
       loadavg_after: meta.loadavg_after.map((x) => round(x, 3)),
       wall_s: round(meta.wall_s, 4),
-      // The allocator changes every side's speed (DESIGN §12): record what the children inherited.
+      // The allocator changes every side's speed (docs/ARCHITECTURE.md, "Facts"): record what the children inherited.
       glibc_tunables: process.env.GLIBC_TUNABLES ?? null,
       kiln_allocator: process.env.KILN_ALLOCATOR ?? null,
       ld_preload: process.env.LD_PRELOAD ?? null,

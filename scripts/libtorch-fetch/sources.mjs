@@ -1,4 +1,4 @@
-// The four places libtorch can come from (DESIGN.md §4), each a function that returns a usable root or throws
+// The four places libtorch can come from (README.md, "How libtorch is found"), each a function that returns a usable root or throws
 // an Error whose message says why that source did not work.
 import { spawnSync } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";

@@ -1,6 +1,7 @@
 /**
- * Python's repr() of plain data (str, list, dict, scalars), shared by every layer that quotes values the way
- * Python prints them: interpolation, override errors, logger params, callback messages, the config tree.
+ * Python's repr() and str() of plain data (str, list, dict, scalars), the one implementation every layer uses
+ * to quote values the way Python prints them: interpolation, override errors, logger params, callback state
+ * keys, the config tree. A layer with values of its own (config nodes, parsed overrides) passes a `custom` hook.
  */
 import { formatPyFloat, PyFloat, pyStr } from "./pyvalue.js";
 
@@ -31,6 +32,21 @@ export function isMapping(v: unknown): v is Record<string, unknown> | Map<unknow
 /** A mapping's entries with Python str() keys (a Map may have non-string keys). */
 export function mappingEntries(v: Record<string, unknown> | Map<unknown, unknown>): [string, unknown][] {
   return v instanceof Map ? [...v].map(([k, x]) => [pyStr(k), x]) : Object.entries(v);
+}
+
+/**
+ * Python str() of any value: strings as they are; a class instance as its own toString, else Python's default
+ * `<Name object>` shape; everything else as pyRepr (with `custom` consulted first, as pyRepr does).
+ */
+export function pyStrOf(v: unknown, custom?: (v: unknown) => string | undefined): string {
+  if (typeof v === "string") return v;
+  const own = custom?.(v);
+  if (own !== undefined) return own;
+  if (v !== null && typeof v === "object" && !Array.isArray(v) && !isMapping(v) && !(v instanceof PyFloat)) {
+    const text = String(v);
+    return text === "[object Object]" ? `<${v.constructor?.name ?? "object"} object>` : text;
+  }
+  return pyRepr(v, custom);
 }
 
 /**

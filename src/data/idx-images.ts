@@ -54,7 +54,11 @@ export function readByteIdx(path: string): ByteIdx {
 export function readIdxImages(dataset: DatasetName, files: Readonly<Record<string, string>>): ByteImages {
   const d = DATASETS[dataset];
   // Labels first: they are small and give the image counts, so the joined array is allocated once.
-  const labelParts = [d.train, d.test].map(([, lab]) => readByteIdx(files[lab.name]!));
+  const labelParts = [d.train, d.test].map(([, lab]) => {
+    const part = readByteIdx(files[lab.name]!);
+    checkLabels(part.data, files[lab.name]!);
+    return part;
+  });
   const counts = labelParts.map((l) => l.shape[0]!);
   const count = counts[0]! + counts[1]!;
   const images = new Uint8Array(count * 784);
@@ -74,4 +78,22 @@ export function readIdxImages(dataset: DatasetName, files: Readonly<Record<strin
     offset += n;
   });
   return { images, labels, count };
+}
+
+/** The classes of (Fashion-)MNIST: labels are 0 to 9. */
+export const NUM_CLASSES = 10;
+
+/**
+ * Refuses a label outside [0, NUM_CLASSES) at load, naming the file: it would otherwise fail much later, mid-
+ * training, inside cross-entropy, with nothing saying which file is wrong.
+ */
+export function checkLabels(labels: Uint8Array, file: string): void {
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i]! >= NUM_CLASSES) {
+      throw new Error(
+        `IDX file '${file}' holds label ${labels[i]} at index ${i}: labels must be in [0, ${NUM_CLASSES}) ` +
+          "(the 10 classes of (Fashion-)MNIST). The file is corrupt or not a labels file: replace it.",
+      );
+    }
+  }
 }

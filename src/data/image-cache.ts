@@ -6,17 +6,9 @@
  * The cache is best effort: a folder that cannot be written only costs the decoding on the next run.
  */
 import { createHash } from "node:crypto";
-import {
-  closeSync,
-  mkdirSync,
-  openSync,
-  readSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { writeAll, writeAtomic } from "../common/files.js";
 import type { ByteImages } from "./bundled-digits.js";
 
 const MAGIC = "KILNIMG1";
@@ -90,23 +82,12 @@ export function writeImageCache(path: string, signature: string, data: ByteImage
   const head = Buffer.alloc(12);
   head.write(MAGIC, 0, "latin1");
   head.writeUInt32LE(header.length, 8);
-  const tmp = `${path}.part-${process.pid}`;
   try {
-    mkdirSync(join(path, ".."), { recursive: true });
-    const fd = openSync(tmp, "w");
-    try {
-      for (const part of [head, header, data.labels, data.images]) writeFileSync(fd, part);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
+    writeAtomic(path, (fd) => {
+      for (const part of [head, header, data.labels, data.images]) writeAll(fd, part);
+    });
     return true;
   } catch {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // nothing was written
-    }
     return false;
   }
 }

@@ -7,6 +7,7 @@
  */
 
 import { join } from "node:path";
+import { optionPlace } from "../common/origins.js";
 import { getLogger } from "../config/run/logger.js";
 import { LightningDataModule } from "../lightning/datamodule.js";
 import { fromTypedArray } from "../torch/creation.js";
@@ -18,16 +19,10 @@ import { keep } from "../torch/scope.js";
 import type { Tensor } from "../torch/tensor.js";
 import { type ByteImages, bundledDigitFiles, bundledDigitsDir, loadBundledDigits } from "./bundled-digits.js";
 import { ImageBatchLoader, NormalizedImages } from "./byte-images.js";
-import { readIdxImages } from "./idx-images.js";
+import { checkDataFolder, inspectIdxFolder } from "./data-folder.js";
+import { NUM_CLASSES, readIdxImages } from "./idx-images.js";
 import { cachePath, readImageCache, sourceSignature, writeImageCache } from "./image-cache.js";
-import {
-  DATASETS,
-  type DatasetName,
-  DownloadError,
-  defaultRawDir,
-  downloadIdxFiles,
-  locateIdxFiles,
-} from "./mnist-files.js";
+import { DATASETS, type DatasetName, DownloadError, defaultRawDir, downloadIdxFiles } from "./mnist-files.js";
 import { resolveSplit } from "./split.js";
 
 const log = getLogger("src.data.mnist_datamodule");
@@ -140,7 +135,7 @@ export class MNISTDataModule extends LightningDataModule {
 
   /** The number of classes (10). */
   get numClasses(): number {
-    return 10;
+    return NUM_CLASSES;
   }
 
   /**
@@ -152,9 +147,17 @@ export class MNISTDataModule extends LightningDataModule {
     return this.#preparing;
   }
 
+  /** Starts prepareData now; the Trainer's later call shares its outcome. */
+  override prepareDataEarly(): Promise<void> {
+    return this.prepareData();
+  }
+
   async #prepare(): Promise<void> {
     const title = DATASETS[this.dataset].title;
-    const have = () => locateIdxFiles(this.dataset, this.rawDir).missing.length === 0;
+    // Checked first, whatever the source: a data_dir that is a file, or a folder that cannot be read, is an
+    // error, never a silent switch to other data (the bundled digits).
+    const place = optionPlace(this, this.#opts.raw_dir ? "raw_dir" : "data_dir");
+    checkDataFolder(this.dataDir, optionPlace(this, "data_dir"));
     const download = () =>
       downloadIdxFiles(this.dataset, this.rawDir, {
         mirrors: this.#opts.mirrors ?? undefined,
@@ -163,7 +166,7 @@ export class MNISTDataModule extends LightningDataModule {
         signal: this.#abort.signal,
       });
     if (this.source === "idx") {
-      const { missing } = locateIdxFiles(this.dataset, this.rawDir);
+      const { missing } = inspectIdxFolder(this.dataset, this.rawDir, place);
       if (missing.length > 0) {
         throw new Error(
           `data.source=idx: ${title} IDX files missing in ${this.rawDir}: ${missing.join(", ")}. ` +
@@ -176,17 +179,28 @@ export class MNISTDataModule extends LightningDataModule {
       this.resolvedSource = "download";
     } else if (this.source === "bundled") {
       this.resolvedSource = "bundled";
-    } else if (have()) {
-      this.resolvedSource = "idx";
     } else {
-      try {
-        await download();
-        this.resolvedSource = "download";
-      } catch (e) {
-        const reason = e instanceof DownloadError ? e.failures.join("; ") : String(e);
-        if (this.dataset !== "mnist" || bundledDigitsDir() === null) throw e;
-        this.fallbackReason = `no IDX files in ${this.rawDir} and the download failed (${reason})`;
-        this.resolvedSource = "bundled";
+      const found = inspectIdxFolder(this.dataset, this.rawDir, place);
+      if (found.missing.length === 0) {
+        this.resolvedSource = "idx";
+      } else {
+        try {
+          await download();
+          this.resolvedSource = "download";
+        } catch (e) {
+          const reason = e instanceof DownloadError ? e.failures.join("; ") : String(e);
+          // Some of the files are there: the user meant this data, so the bundled digits would mislead.
+          if (!found.empty) {
+            throw new Error(
+              `${title} IDX files incomplete in ${this.rawDir}: ${found.missing.join(", ")} missing, and the ` +
+                `download failed (${reason}). Put the missing files there, or set ${place} to a complete folder.`,
+              { cause: e },
+            );
+          }
+          if (this.dataset !== "mnist" || bundledDigitsDir() === null) throw e;
+          this.fallbackReason = `no IDX files in ${this.rawDir} and the download failed (${reason})`;
+          this.resolvedSource = "bundled";
+        }
       }
     }
     log.info(
@@ -238,7 +252,8 @@ export class MNISTDataModule extends LightningDataModule {
   }
 
   #loadIdx(): ByteImages {
-    const { files, missing } = locateIdxFiles(this.dataset, this.rawDir);
+    const place = optionPlace(this, this.#opts.raw_dir ? "raw_dir" : "data_dir");
+    const { files, missing } = inspectIdxFolder(this.dataset, this.rawDir, place);
     if (missing.length > 0) throw new Error(`IDX files missing in ${this.rawDir}: ${missing.join(", ")}`);
     return this.#cached(this.dataset, this.dataset, Object.values(files), () =>
       readIdxImages(this.dataset, files),
@@ -281,7 +296,7 @@ export class MNISTDataModule extends LightningDataModule {
   }
 
   /** Frees the data tensors and stops a download in progress (setup must run again before further use). */
-  dispose(): void {
+  override dispose(): void {
     this.#abort.abort();
     for (const t of this.#tensors) t.dispose();
     this.#tensors = [];

@@ -4,8 +4,9 @@
  * mirrors with torchvision's md5 sums. Downloads fail fast on an offline machine and say what else to use.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { writeFileAtomic } from "../common/files.js";
 
 /** The datasets the datamodule reads. */
 export type DatasetName = "mnist" | "fashion_mnist";
@@ -214,10 +215,6 @@ export async function downloadIdxFiles(
         failures,
       );
     }
-    mkdirSync(dir, { recursive: true });
-    const target = join(dir, `${r.name}.gz`);
-    const tmp = `${target}.part-${process.pid}`;
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, target);
+    writeFileAtomic(join(dir, `${r.name}.gz`), bytes, { place: "data.data_dir" });
   }
 }

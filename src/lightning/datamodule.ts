@@ -37,6 +37,15 @@ export class LightningDataModule {
 
   /** Downloads or prepares data once per machine (no state should be set here). */
   prepareData(): HookResult {}
+  /**
+   * Kiln: starts prepareData() ahead of the Trainer, so that a download overlaps the rest of a run's set-up
+   * (the template's tasks call it right after instantiating the datamodule and await it before fitting). A
+   * datamodule that returns a promise here makes prepareData() share it, since the Trainer calls prepareData
+   * again. The default returns null: prepareData runs when the Trainer calls it.
+   */
+  prepareDataEarly(): Promise<void> | null {
+    return null;
+  }
   /** Builds datasets for a stage ("fit", "validate", "test" or "predict"). */
   setup(_stage: Stage): HookResult {}
   /** Frees what setup built. */
@@ -47,6 +56,11 @@ export class LightningDataModule {
   }
   /** Restores what stateDict() returned. */
   loadStateDict(_state: Record<string, unknown>): void {}
+  /**
+   * Kiln: frees what the datamodule holds (its data tensors, a download in progress) once a run is done with
+   * it; the jobs of a sweep run one after another in one process. The default frees nothing.
+   */
+  dispose(): void {}
   /** Called when a run stops with an error. */
   onException(_exception: unknown): void {}
   /** Changes a batch before it moves to the device (overrides the module's hook when defined here). */

@@ -3,12 +3,16 @@
 // unpickles objects, Kiln's checkpoints hold their configs (`_target_`, `_partial_`), which are instantiated
 // again here through the target registry.
 import { PyFloat } from "../common/pyvalue.js";
-import { instantiate } from "../config/index.js";
 import { isModuleTarget } from "../config/instantiate/module-targets.js";
 import type { Tensor } from "../torch/tensor.js";
 import type { LightningDataModule } from "./datamodule.js";
 import { LightningModule } from "./module.js";
-import { CheckpointError, disposeTensors, readCheckpoint } from "./trainer/checkpoint-connector.js";
+import { instantiate } from "./targets.js";
+import {
+  CheckpointError,
+  disposeTensors,
+  readCheckpoint,
+} from "./trainer/connectors/checkpoint-connector.js";
 
 /** Where loaded tensors go: a device for all, or a map from saved devices to devices (torch.load's map_location). */
 export type MapLocation = string | Record<string, string> | null;

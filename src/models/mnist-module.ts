@@ -5,13 +5,13 @@
  * (ReduceLROnPlateau monitoring `val/loss` once per epoch). Logs `train/loss`, `train/acc`, `val/loss`,
  * `val/acc`, `val/acc_best`, `test/loss`, `test/acc`.
  */
-import { describeInstantiated } from "../config/index.js";
+import { describeInstantiated, OptionValueError } from "../config/index.js";
 import { emitWarning } from "../lightning/callbacks/messages.js";
 import { Accuracy } from "../lightning/metrics/accuracy.js";
 import { MaxMetric, MeanMetric } from "../lightning/metrics/aggregation.js";
 import { LightningModule } from "../lightning/module.js";
 import type { OptimizerLike, OptimizersConfig, SchedulerLike } from "../lightning/trainer/types.js";
-import type { Module } from "../torch/nn/module.js";
+import { Module } from "../torch/nn/module.js";
 import { crossEntropy } from "../torch/ops/nn.js";
 import "../torch/ops/reduce.js";
 import type { Tensor } from "../torch/tensor.js";
@@ -61,6 +61,20 @@ export class MNISTLitModule extends LightningModule {
     if (unknown.length > 0) {
       throw new TypeError(
         `MNISTLitModule got unexpected option(s) ${unknown.join(", ")}. Known options: net, optimizer, scheduler, compile`,
+      );
+    }
+    if (!(net instanceof Module)) {
+      // Caught here: otherwise it surfaces in configure_optimizers as "optimizer got an empty parameter list".
+      const got =
+        net === null || net === undefined
+          ? String(net)
+          : typeof net === "object" || typeof net === "function"
+            ? `a ${(net as object).constructor?.name ?? typeof net} (not a Module)`
+            : `${typeof net} ${JSON.stringify(net)}`;
+      throw new OptionValueError(
+        "net",
+        `MNISTLitModule: net must be a torch nn.Module (the network to train, e.g. SimpleDenseNet), got ${got}. ` +
+          'A network of your own must extend Module from kiln\'s torch.nn (import { torch } from "kiln").',
       );
     }
     if (typeof optimizer !== "function") {

@@ -1,11 +1,12 @@
 // The only importer of the native addon. It is loaded lazily, on first use, so that importing the config layer
-// (or `--help`) never maps the 400 MB libtorch (DESIGN.md §2).
+// (or `--help`) never maps the 400 MB libtorch (docs/ARCHITECTURE.md, "Layers").
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { packageRoot } from "../common/package-root.js";
 import type { DType } from "./dtype.js";
 import { TorchError } from "./errors.js";
+import { checkThreadVariables } from "./thread-limits.js";
 
 declare const handleBrand: unique symbol;
 /** Opaque reference to a native tensor (a JS external owning one at::Tensor). */
@@ -110,23 +111,19 @@ function load(): NativeAddon {
         "`node scripts/fetch-libtorch.mjs && npx cmake-js compile --out build` in the kiln folder",
     );
   }
+  // Before libgomp loads: it reads OMP_NUM_THREADS then, and libtorch's pools get KILN_NUM_THREADS below.
+  const threads = checkThreadVariables();
   // Copied into a plain object: the addon's exports object holds ~240 functions in dictionary mode, and every
   // `native().op` lookup through it was a hash probe; a spread copy has fast properties (measured ~10-20 ns/call).
   const loaded = { ...(createRequire(import.meta.url)(path) as NativeAddon) };
   loaded.init(TorchError);
-  applyThreadSetting(loaded);
+  if (threads !== null) applyThreadSetting(loaded, threads);
   addon = loaded;
   return loaded;
 }
 
-// KILN_NUM_THREADS pins both libtorch pools; on a shared small machine more threads oversubscribe (DESIGN §12).
-function applyThreadSetting(a: NativeAddon): void {
-  const raw = process.env.KILN_NUM_THREADS;
-  if (raw === undefined || raw === "") return;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new Error(`KILN_NUM_THREADS=${raw} must be a positive integer`);
-  }
+// KILN_NUM_THREADS pins both libtorch pools; more threads than cores oversubscribe (docs/ARCHITECTURE.md, "Facts").
+function applyThreadSetting(a: NativeAddon, n: number): void {
   a.setNumThreads(n);
   try {
     a.setNumInteropThreads(n);

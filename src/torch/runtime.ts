@@ -1,5 +1,14 @@
 // Process-wide settings and queries: seeds, thread pools, CUDA, and the memory counters tests rely on.
+import {
+  memoryStats as cudaMemoryStats,
+  maxMemoryAllocated,
+  maxMemoryReserved,
+  memoryAllocated,
+  memoryReserved,
+  resetPeakMemoryStats,
+} from "./cuda-memory.js";
 import { native } from "./native.js";
+import { checkThreadCount } from "./thread-limits.js";
 import { currentThreadGenerator } from "./transit.js";
 
 /** Seeds the CPU generator and every CUDA device's (in a DataLoader worker: that thread's own generator). */
@@ -14,9 +23,9 @@ export function getNumThreads(): number {
   return native().getNumThreads();
 }
 
-/** Sets the intra-op thread count. */
+/** Sets the intra-op thread count (1 to what the machine can run: thread-limits.ts). */
 export function setNumThreads(n: number): void {
-  native().setNumThreads(n);
+  native().setNumThreads(checkThreadCount(n, "torch.setNumThreads()"));
 }
 
 /** Inter-op thread count. */
@@ -26,7 +35,7 @@ export function getNumInteropThreads(): number {
 
 /** Sets the inter-op thread count: once, before any parallel work (libtorch refuses later calls). */
 export function setNumInteropThreads(n: number): void {
-  native().setNumInteropThreads(n);
+  native().setNumInteropThreads(checkThreadCount(n, "torch.setNumInteropThreads()"));
 }
 
 /** Live native tensors and the bytes of their storages (each storage counted with the handle that first held it, not again for its views). */
@@ -65,4 +74,11 @@ export const cuda = {
   manualSeedAll(seed: number): void {
     native().manualSeed(seed);
   },
+  /** torch.cuda.memory_stats: the caching allocator's counters by flattened key ("allocated_bytes.all.current"). */
+  memoryStats: cudaMemoryStats,
+  memoryAllocated,
+  maxMemoryAllocated,
+  memoryReserved,
+  maxMemoryReserved,
+  resetPeakMemoryStats,
 };

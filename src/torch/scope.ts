@@ -1,4 +1,4 @@
-// The memory model's scopes (DESIGN.md §5): torch.tidy(fn) disposes every tensor created inside fn except the
+// The memory model's scopes (docs/ARCHITECTURE.md, "Memory model"): torch.tidy(fn) disposes every tensor created inside fn except the
 // returned ones and those passed to keep(). Node 20 never runs finalizers inside a synchronous loop, so scopes
 // and explicit dispose() are the primary mechanism; the GC is only a safety net, and only for the tensors that
 // outlive every scope: native handles carry no finalizer (one cost ~2.5 us per op), so tensors created outside

@@ -2,7 +2,7 @@
  * Reading a DictConfig view the way the Python template does with `cfg.get(key)`: a missing key gives null
  * instead of the struct-mode error that plain property access raises.
  */
-import { mkdirSync } from "node:fs";
+import { makeDirs } from "../common/files.js";
 import { type DictConfig, nodeOfView, toContainer } from "../config/index.js";
 
 /** `cfg.get(key)` of OmegaConf: the value, or null when the key is absent. */
@@ -38,6 +38,6 @@ export function outputDir(cfg: DictConfig): string {
         "Add the override 'paths.output_dir=<folder>' (e.g. logs/my-run), or run through `kiln train` / runHydraApp.",
     );
   }
-  mkdirSync(String(dir), { recursive: true });
+  makeDirs(String(dir), "paths.output_dir");
   return String(dir);
 }

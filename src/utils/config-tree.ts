@@ -3,8 +3,9 @@
  * top-level field, the chosen fields first, each branch holding the field's YAML. Colour codes only go to a
  * terminal; `config_tree.log` gets the same tree in plain text.
  */
-import { writeFileSync } from "node:fs";
+
 import { join } from "node:path";
+import { writeFileAtomic } from "../common/files.js";
 import { pyRepr } from "../common/pyrepr.js";
 import { pyStr } from "../common/pyvalue.js";
 import {
@@ -100,6 +101,8 @@ export function printConfigTree(
   const color = opts.colorOut ?? (process.stdout.isTTY === true && !process.env.NO_COLOR);
   write(renderConfigTree(cfg, { ...opts, color }));
   const plain = renderConfigTree(cfg, { ...opts, color: false, warnMissing: false });
-  if (opts.saveToFile) writeFileSync(join(outputDir(cfg), "config_tree.log"), plain);
+  if (opts.saveToFile) {
+    writeFileAtomic(join(outputDir(cfg), "config_tree.log"), plain, { place: "paths.output_dir" });
+  }
   return plain;
 }

@@ -17,6 +17,6 @@ export function rankOverrides(localRank: number): string[] {
 
 /** Makes a multi-process Trainer started by this task launch its ranks into this run's folder. */
 export async function shareRunDirWithRanks(): Promise<void> {
-  const { setLaunchedRankArgs } = await import("../lightning/trainer/strategy-launcher.js");
+  const { setLaunchedRankArgs } = await import("../lightning/strategies/launcher.js");
   setLaunchedRankArgs(rankOverrides);
 }

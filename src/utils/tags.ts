@@ -3,9 +3,10 @@
  * terminal ("Enter a list of comma separated tags", default `dev`); refuse in a multirun or without a
  * terminal, where nobody can answer; save the tags to `tags.log` in the output dir.
  */
-import { writeFileSync } from "node:fs";
+
 import { join } from "node:path";
 import { createInterface } from "node:readline/promises";
+import { writeFileAtomic } from "../common/files.js";
 import { pyRepr } from "../common/pyrepr.js";
 import { type DictConfig, getHydraConfig, nodeOfView, select, update } from "../config/index.js";
 import { cfgGet, outputDir, toPlain } from "./config-access.js";
@@ -77,6 +78,8 @@ export async function enforceTags(
     if (root !== undefined) update(root, "tags", tags, { forceAdd: true, merge: false });
     log.info(`Tags: ${tagsRepr(tags)}`);
   }
-  if (opts.saveToFile) writeFileSync(join(outputDir(cfg), "tags.log"), `${tagsRepr(tags)}\n`);
+  if (opts.saveToFile) {
+    writeFileAtomic(join(outputDir(cfg), "tags.log"), `${tagsRepr(tags)}\n`, { place: "paths.output_dir" });
+  }
   return tags.map(String);
 }

@@ -1,111 +1,59 @@
 /**
- * The lazy `_target_` table of the template: every Kiln class a config may instantiate, registered with a
- * loader that imports its module on first use. Registering costs no import, so composing a config (and
- * `--help`, `--cfg`, `--info`) never loads torch or the addon (DESIGN.md §2); the Python names of the
- * lightning-hydra-template resolve to these through the config layer's alias table (TEMPLATE_ALIASES).
+ * The template's `_target_` table: its MNIST datamodule, module and net under Kiln names and under the Python
+ * names the lightning-hydra-template's YAML writes (src.models.mnist_module.MNISTLitModule, ...), next to the
+ * framework's (src/targets.ts). The app registers them (the CLI, trainMain, evalMain), lazily: each entry
+ * imports its module on first use, and importing this module registers nothing.
  */
-import { KILN_TARGETS, type RegisterOptions, registerLazyTarget } from "../config/index.js";
+import {
+  CLASS,
+  FRAMEWORK_ALIASES,
+  FRAMEWORK_TARGET_TABLE,
+  FRAMEWORK_TARGETS,
+  type LazyTarget,
+  pick,
+  registerAliases,
+  registerFrameworkTargets,
+  registerLazyTargets,
+} from "../lightning/targets.js";
 
-type Loader = () => Promise<unknown>;
+/** Kiln's `_target_` names of the template's classes. */
+export const TEMPLATE_TARGETS = {
+  MNISTLitModule: "kiln.models.MNISTLitModule",
+  SimpleDenseNet: "kiln.models.components.SimpleDenseNet",
+  MNISTDataModule: "kiln.data.MNISTDataModule",
+} as const;
 
-/** A loader that imports `load()`'s module and picks the export `name` from it. */
-function pick(load: () => Promise<Record<string, unknown>>, name: string): Loader {
-  return async () => {
-    const mod = await load();
-    if (!(name in mod)) throw new Error(`module has no export '${name}'`);
-    return mod[name];
-  };
-}
+/** Every Kiln `_target_` name the template's configs use: the framework's and the template's. */
+export const KILN_TARGETS = { ...FRAMEWORK_TARGETS, ...TEMPLATE_TARGETS } as const;
 
-// Optimizers take `params` first and schedulers `optimizer` first: `_partial_` factories are then called
-// as `factory({ params })` / `factory({ optimizer })`, the way the template's module calls them.
-const OPTIMIZER: RegisterOptions = { kind: "class", positional: ["params"] };
-const SCHEDULER: RegisterOptions = { kind: "class", positional: ["optimizer"] };
-const CLASS: RegisterOptions = { kind: "class" };
+/** The alias table: each Python name of the lightning-hydra-template's YAML → Kiln name. */
+export const TEMPLATE_ALIASES: Readonly<Record<string, string>> = Object.freeze({
+  ...FRAMEWORK_ALIASES,
+  // configs/model/mnist.yaml
+  "src.models.mnist_module.MNISTLitModule": TEMPLATE_TARGETS.MNISTLitModule,
+  "src.models.components.simple_dense_net.SimpleDenseNet": TEMPLATE_TARGETS.SimpleDenseNet,
+  // configs/data/mnist.yaml
+  "src.data.mnist_datamodule.MNISTDataModule": TEMPLATE_TARGETS.MNISTDataModule,
+});
 
-const optim = () => import("../torch/optim/index.js") as Promise<Record<string, unknown>>;
-const schedulers = () => import("../torch/optim/lr_scheduler/index.js") as Promise<Record<string, unknown>>;
-const callbacks = () => import("../lightning/callbacks/index.js") as Promise<Record<string, unknown>>;
-const transforms = () => import("../torch/transforms/index.js") as Promise<Record<string, unknown>>;
-const loggers = () => import("../lightning/loggers/index.js") as Promise<Record<string, unknown>>;
+const template = () => import("../template.js") as Promise<Record<string, unknown>>;
 
 /** Every Kiln target of the template: name → [loader, calling convention]. */
-export const TARGET_TABLE: Readonly<Record<string, [Loader, RegisterOptions]>> = {
-  [KILN_TARGETS.Trainer]: [pick(() => import("../lightning/trainer/trainer.js"), "Trainer"), CLASS],
-  [KILN_TARGETS.ModelCheckpoint]: [
-    pick(() => import("../lightning/callbacks/model-checkpoint.js"), "ModelCheckpoint"),
-    CLASS,
-  ],
-  [KILN_TARGETS.EarlyStopping]: [
-    pick(() => import("../lightning/callbacks/early-stopping.js"), "EarlyStopping"),
-    CLASS,
-  ],
-  [KILN_TARGETS.ModelSummary]: [
-    pick(() => import("../lightning/callbacks/model-summary.js"), "ModelSummary"),
-    CLASS,
-  ],
-  [KILN_TARGETS.RichModelSummary]: [
-    pick(() => import("../lightning/callbacks/model-summary.js"), "RichModelSummary"),
-    CLASS,
-  ],
-  [KILN_TARGETS.RichProgressBar]: [
-    pick(() => import("../lightning/callbacks/progress-bar.js"), "RichProgressBar"),
-    CLASS,
-  ],
-  [KILN_TARGETS.TQDMProgressBar]: [
-    pick(() => import("../lightning/callbacks/progress-bar.js"), "TQDMProgressBar"),
-    CLASS,
-  ],
-  [KILN_TARGETS.LearningRateMonitor]: [
-    pick(() => import("../lightning/callbacks/lr-monitor.js"), "LearningRateMonitor"),
-    CLASS,
-  ],
-  [KILN_TARGETS.Timer]: [pick(() => import("../lightning/callbacks/timer.js"), "Timer"), CLASS],
-  [KILN_TARGETS.DeviceStatsMonitor]: [pick(callbacks, "DeviceStatsMonitor"), CLASS],
-  [KILN_TARGETS.GradientAccumulationScheduler]: [pick(callbacks, "GradientAccumulationScheduler"), CLASS],
-  [KILN_TARGETS.LearningRateFinder]: [pick(callbacks, "LearningRateFinder"), CLASS],
-  [KILN_TARGETS.BackboneFinetuning]: [pick(callbacks, "BackboneFinetuning"), CLASS],
-  [KILN_TARGETS.StochasticWeightAveraging]: [pick(callbacks, "StochasticWeightAveraging"), CLASS],
-  [KILN_TARGETS.BatchSizeFinder]: [pick(callbacks, "BatchSizeFinder"), CLASS],
-  [KILN_TARGETS.CSVLogger]: [pick(loggers, "CSVLogger"), CLASS],
-  [KILN_TARGETS.TensorBoardLogger]: [pick(loggers, "TensorBoardLogger"), CLASS],
-  [KILN_TARGETS.MLFlowLogger]: [pick(loggers, "MLFlowLogger"), CLASS],
-  [KILN_TARGETS.SGD]: [pick(optim, "SGD"), OPTIMIZER],
-  [KILN_TARGETS.Adam]: [pick(optim, "Adam"), OPTIMIZER],
-  [KILN_TARGETS.AdamW]: [pick(optim, "AdamW"), OPTIMIZER],
-  [KILN_TARGETS.RMSprop]: [pick(optim, "RMSprop"), OPTIMIZER],
-  [KILN_TARGETS.Adagrad]: [pick(optim, "Adagrad"), OPTIMIZER],
-  [KILN_TARGETS.StepLR]: [pick(schedulers, "StepLR"), SCHEDULER],
-  [KILN_TARGETS.MultiStepLR]: [pick(schedulers, "MultiStepLR"), SCHEDULER],
-  [KILN_TARGETS.ExponentialLR]: [pick(schedulers, "ExponentialLR"), SCHEDULER],
-  [KILN_TARGETS.CosineAnnealingLR]: [pick(schedulers, "CosineAnnealingLR"), SCHEDULER],
-  [KILN_TARGETS.LinearLR]: [pick(schedulers, "LinearLR"), SCHEDULER],
-  [KILN_TARGETS.OneCycleLR]: [pick(schedulers, "OneCycleLR"), SCHEDULER],
-  [KILN_TARGETS.ReduceLROnPlateau]: [pick(schedulers, "ReduceLROnPlateau"), SCHEDULER],
-  [KILN_TARGETS.MNISTLitModule]: [pick(() => import("../models/mnist-module.js"), "MNISTLitModule"), CLASS],
-  [KILN_TARGETS.SimpleDenseNet]: [
-    pick(() => import("../models/components/simple-dense-net.js"), "SimpleDenseNet"),
-    CLASS,
-  ],
-  [KILN_TARGETS.MNISTDataModule]: [
-    pick(() => import("../data/mnist-datamodule.js"), "MNISTDataModule"),
-    CLASS,
-  ],
-  // torchvision's positional parameters, so that `_args_` and keyword spellings both work
-  [KILN_TARGETS.Compose]: [pick(transforms, "Compose"), { kind: "class", positional: ["transforms"] }],
-  [KILN_TARGETS.RandomCrop]: [pick(transforms, "RandomCrop"), { kind: "class", positional: ["size"] }],
-  [KILN_TARGETS.RandomHorizontalFlip]: [pick(transforms, "RandomHorizontalFlip"), CLASS],
-  [KILN_TARGETS.RandomVerticalFlip]: [pick(transforms, "RandomVerticalFlip"), CLASS],
-  [KILN_TARGETS.ToImage]: [pick(transforms, "ToImage"), { kind: "class", options: false }],
-  [KILN_TARGETS.ToDtype]: [pick(transforms, "ToDtype"), { kind: "class", positional: ["dtype"] }],
-  [KILN_TARGETS.Normalize]: [pick(transforms, "Normalize"), { kind: "class", positional: ["mean", "std"] }],
+export const TARGET_TABLE: Readonly<Record<string, LazyTarget>> = {
+  ...FRAMEWORK_TARGET_TABLE,
+  [TEMPLATE_TARGETS.MNISTLitModule]: [pick(template, "MNISTLitModule"), CLASS],
+  [TEMPLATE_TARGETS.SimpleDenseNet]: [pick(template, "SimpleDenseNet"), CLASS],
+  [TEMPLATE_TARGETS.MNISTDataModule]: [pick(template, "MNISTDataModule"), CLASS],
 };
 
-let registered = false;
+/** Declares every alias of TEMPLATE_ALIASES (idempotent; the Kiln targets may be registered later). */
+export function registerTemplateAliases(): void {
+  registerAliases(TEMPLATE_ALIASES);
+}
 
-/** Registers every Kiln target of the template lazily (idempotent); imports nothing. */
+/** Registers every Kiln target of the template and their Python aliases, lazily (idempotent; imports nothing). */
 export function registerKilnTargets(): void {
-  if (registered) return;
-  registered = true;
-  for (const [name, [loader, opts]] of Object.entries(TARGET_TABLE)) registerLazyTarget(name, loader, opts);
+  registerFrameworkTargets();
+  registerLazyTargets(TARGET_TABLE);
+  registerAliases(TEMPLATE_ALIASES);
 }

@@ -1,13 +1,18 @@
 /**
  * The task wrapper (the template's `task_wrapper`): runs a task, logs a failure with its stack to the job's
  * log file before re-raising it, and whatever happens closes every logger the task created with the status
- * that fits (success, failed, or interrupted for Ctrl-C) and prints the output dir. Closing loggers even on
+ * that fits (success, failed, or interrupted for Ctrl-C and SIGTERM) and prints the output dir. Closing loggers even on
  * failure keeps a multirun's later jobs (and MLflow run statuses) sane.
  */
 import { existsSync } from "node:fs";
 import { join, posix } from "node:path";
 import type { DictConfig } from "../config/index.js";
+import type { Callback } from "../lightning/callbacks/callback.js";
+import type { LightningDataModule } from "../lightning/datamodule.js";
 import type { FinalizeStatus, Logger } from "../lightning/loggers/logger.js";
+import type { LightningModule } from "../lightning/module.js";
+import { InterruptSignal } from "../lightning/trainer/interrupt.js";
+import type { Trainer } from "../lightning/trainer/trainer.js";
 import { RankedLogger } from "./ranked-logger.js";
 
 const log = new RankedLogger("src.utils.utils", true);
@@ -15,12 +20,18 @@ const log = new RankedLogger("src.utils.utils", true);
 /** The objects a task builds (filled in as it goes, so the wrapper can close what exists on failure). */
 export interface TaskObjects {
   cfg: DictConfig;
-  datamodule?: unknown;
-  model?: unknown;
-  callbacks?: unknown[];
+  datamodule?: LightningDataModule;
+  model?: LightningModule;
+  callbacks?: Callback[];
   logger?: Logger[];
-  trainer?: unknown;
+  trainer?: Trainer;
   [key: string]: unknown;
+}
+
+/** Frees the data and weights of a finished task: the jobs of a sweep run one after another in one process. */
+export function releaseObjects(objects: TaskObjects): void {
+  objects.datamodule?.dispose();
+  objects.model?.dispose();
 }
 
 /** What a task returns: its metrics and the objects it built. */
@@ -33,7 +44,7 @@ export interface TaskResult {
 export type TaskBody = (cfg: DictConfig, objects: TaskObjects) => Promise<Record<string, number>>;
 
 function statusOf(error: unknown): FinalizeStatus {
-  return error instanceof Error && error.name === "KeyboardInterrupt" ? "interrupted" : "failed";
+  return error instanceof InterruptSignal ? "interrupted" : "failed"; // Ctrl-C or SIGTERM
 }
 
 /** Closes `loggers` with `status`; a logger that fails to close is reported, not thrown. */

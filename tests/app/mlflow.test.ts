@@ -2,13 +2,14 @@
 // (FINISHED / FAILED / KILLED), the config as params, the config's tags, the run folder's config files and
 // checkpoints as artifacts, and resuming a checkpoint continuing the same MLflow run.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { readExperiments, readRun } from "../../src/lightning/loggers/mlflow/index.js";
 import type { RunRecord } from "../../src/lightning/loggers/mlflow/store-reader.js";
-import { explain, NO_BUNDLED, ROOT, runCli, tempDir } from "./helpers.js";
+import { load } from "../../src/torch/serialization/index.js";
+import { explain, NO_BUNDLED, ROOT, refusedUrl, runCli, tempDir } from "./helpers.js";
 
 const TINY = [
   "logger=mlflow",
@@ -112,9 +113,11 @@ test("a failing run ends FAILED, with its config files logged", { skip: NO_BUNDL
   assert.ok(run!.artifacts.includes(".hydra/config.yaml"), run!.artifacts.join(", "));
 });
 
-test("Ctrl-C ends the run KILLED", { skip: NO_BUNDLED ?? false }, async () => {
-  const logDir = tempDir("kiln-app-mlflow-kill-");
-  const args = [...TINY.filter((o) => o !== "trainer.max_epochs=1"), "trainer.max_epochs=100000"];
+/** Starts a long `kiln train logger=mlflow`, sends `signal` once the fit has saved last.ckpt, waits for the exit. */
+async function stopWithSignal(signal: NodeJS.Signals, ckptDir?: string) {
+  const extra = ckptDir === undefined ? [] : [`callbacks.model_checkpoint.dirpath=${ckptDir}`];
+  const logDir = tempDir(`kiln-app-mlflow-${signal}-`);
+  const args = [...TINY.filter((o) => o !== "trainer.max_epochs=1"), "trainer.max_epochs=100000", ...extra];
   const child = spawn(
     process.execPath,
     ["--import", "tsx", join(ROOT, "src", "cli.ts"), "train", ...args, `paths.log_dir=${logDir}`],
@@ -132,9 +135,10 @@ test("Ctrl-C ends the run KILLED", { skip: NO_BUNDLED ?? false }, async () => {
     output += d;
   });
   const exited = new Promise<number | null>((done) => child.on("close", (code) => done(code)));
-  // last.ckpt exists once the fit (and its Ctrl-C handler) is running.
+  // last.ckpt exists once the fit (and its signal handlers) is running.
   const deadline = Date.now() + 60_000;
   const lastCkpt = () => {
+    if (ckptDir !== undefined) return existsSync(join(ckptDir, "last.ckpt"));
     const runs = join(logDir, "train", "runs");
     return (
       existsSync(runs) && readdirSync(runs).some((d) => existsSync(join(runs, d, "checkpoints", "last.ckpt")))
@@ -144,11 +148,73 @@ test("Ctrl-C ends the run KILLED", { skip: NO_BUNDLED ?? false }, async () => {
     await new Promise((r) => setTimeout(r, 100));
   }
   assert.ok(lastCkpt(), `the fit never saved a checkpoint:\n${output.slice(-3000)}`);
-  child.kill("SIGINT");
-  const code = await exited;
-  assert.notEqual(code, 0, output.slice(-3000));
+  await new Promise((r) => setTimeout(r, 1500)); // a few more epochs, with metrics still in the logger's buffer
+  child.kill(signal);
+  return { code: await exited, output, logDir };
+}
+
+test("Ctrl-C ends the run KILLED", { skip: NO_BUNDLED ?? false }, async () => {
+  const { code, output, logDir } = await stopWithSignal("SIGINT");
+  assert.equal(code, 1, output.slice(-3000));
   assert.match(output, /Detected KeyboardInterrupt/);
   const [run] = runsOf(logDir);
   assert.equal(run!.info.status, "KILLED", output.slice(-3000));
   assert.ok(run!.info.endTime !== null);
+});
+
+test("SIGTERM takes Ctrl-C's path: run KILLED with every epoch's metrics, clean exit 0, a dead writer's temporary removed", {
+  skip: NO_BUNDLED ?? false,
+}, async () => {
+  // A checkpoint temporary left by a writer that was killed: the next save into the folder removes it.
+  const ckptDir = tempDir("kiln-app-sigterm-ckpt-");
+  const deadPid = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], {
+    encoding: "utf8",
+  }).stdout;
+  const stale = `last.ckpt.tmp-${deadPid}-0badf00d`;
+  writeFileSync(join(ckptDir, stale), "half a checkpoint");
+  const { code, output, logDir } = await stopWithSignal("SIGTERM", ckptDir);
+  assert.equal(code, 0, output.slice(-3000));
+  assert.match(output, /Received SIGTERM: 15, attempting graceful shutdown/);
+  assert.match(output, /Stopped by SIGTERM after the current step; the run was shut down cleanly/);
+  assert.match(output, /Closing loggers/);
+  assert.doesNotMatch(output, /Error executing job/);
+  const [run] = runsOf(logDir);
+  assert.equal(run!.info.status, "KILLED", output.slice(-3000));
+  assert.ok(run!.info.endTime !== null);
+  // Nothing buffered was lost: every validation that ran (one per epoch) reached the store, at least up to the
+  // epoch of the last checkpoint the fit wrote.
+  const saved = load(join(ckptDir, "last.ckpt")) as { epoch: number };
+  assert.ok(
+    (run!.metrics["val/loss"] ?? []).length >= saved.epoch + 1,
+    JSON.stringify(run!.metrics["val/loss"]),
+  );
+  assert.ok(!existsSync(join(ckptDir, stale)), "the dead writer's temporary file is removed");
+  assert.deepEqual(
+    readdirSync(ckptDir).filter((n) => n.includes(".tmp-")),
+    [],
+  );
+});
+
+test("an unreachable tracking server: the run ends in seconds, exit 0, its data spooled inside the run folder", {
+  skip: NO_BUNDLED ?? false,
+}, async () => {
+  const logDir = tempDir("kiln-app-mlflow-down-");
+  const url = await refusedUrl();
+  const t0 = Date.now();
+  const r = await runCli([
+    "train",
+    ...TINY,
+    `logger.mlflow.tracking_uri=${url.replace(/\/$/, "")}`,
+    `paths.log_dir=${logDir}`,
+  ]);
+  const elapsed = Date.now() - t0;
+  assert.equal(r.code, 0, explain(r));
+  // Before: ~33 s stalled at each of the three finalizes (fit, test, task wrapper).
+  assert.ok(elapsed < 40_000, `the run took ${elapsed} ms`);
+  const spoolDir = join(runDirOf(logDir), "mlflow_spool");
+  const spools = readdirSync(spoolDir).filter((f) => f.startsWith("kiln-mlflow-spool-"));
+  assert.equal(spools.length, 1);
+  const spool = join(spoolDir, spools[0]!);
+  assert.ok(r.stderr.includes(`The unsent data is kept in ${spool}`), r.stderr.slice(-2000));
+  assert.ok(r.stderr.includes(`kiln runs --replay ${spool}`));
 });

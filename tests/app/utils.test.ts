@@ -4,13 +4,14 @@ import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { compose, KILN_TARGETS, listTargets, resolveTarget } from "../../src/config/index.js";
+import { compose, listTargets, resolveTarget } from "../../src/config/index.js";
 import { Logger } from "../../src/lightning/loggers/logger.js";
+import { InterruptSignal, TerminateSignal } from "../../src/lightning/trainer/interrupt.js";
 import { SimpleDenseNet } from "../../src/models/components/simple-dense-net.js";
 import { collectHyperparameters } from "../../src/utils/log-hyperparameters.js";
 import { getMetricValue } from "../../src/utils/metric-value.js";
 import { findProjectRoot, parseDotenv, setupProjectRoot } from "../../src/utils/project-root.js";
-import { registerKilnTargets } from "../../src/utils/targets.js";
+import { KILN_TARGETS, registerKilnTargets } from "../../src/utils/targets.js";
 import { taskWrapper } from "../../src/utils/task-wrapper.js";
 import { CONFIG_DIR, ROOT, tempDir } from "./helpers.js";
 
@@ -57,17 +58,22 @@ test("the task wrapper closes loggers as failed and re-raises; as success otherw
   assert.deepEqual(logger.statuses, ["failed"]);
   const interrupted = taskWrapper(async (_cfg, objects) => {
     objects.logger = [logger];
-    throw Object.assign(new Error("stop"), { name: "KeyboardInterrupt" });
+    throw new InterruptSignal("stop");
   });
   await assert.rejects(interrupted(cfg), /stop/);
-  assert.deepEqual(logger.statuses, ["failed", "interrupted"]);
+  const terminated = taskWrapper(async (_cfg, objects) => {
+    objects.logger = [logger];
+    throw new TerminateSignal("SIGTERM");
+  });
+  await assert.rejects(terminated(cfg), /SIGTERM/);
+  assert.deepEqual(logger.statuses, ["failed", "interrupted", "interrupted"]);
   const ok = taskWrapper(async (_cfg, objects) => {
     objects.logger = [logger];
     return { "test/acc": 1 };
   });
   const result = await ok(cfg);
   assert.deepEqual(result.metricDict, { "test/acc": 1 });
-  assert.deepEqual(logger.statuses, ["failed", "interrupted", "success"]);
+  assert.deepEqual(logger.statuses, ["failed", "interrupted", "interrupted", "success"]);
 });
 
 test("hyperparameters: the template's keys, plain data, parameter counts", () => {

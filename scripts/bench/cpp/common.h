@@ -35,7 +35,7 @@ inline std::string arg(const std::map<std::string, std::string>& args, const std
   return it == args.end() ? fallback : it->second;
 }
 
-/** Pins both libtorch pools: the benchmark compares equal thread counts (DESIGN §12: oversubscription). */
+/** Pins both libtorch pools: the benchmark compares equal thread counts (docs/ARCHITECTURE.md, "Facts": oversubscription). */
 inline void setThreads(int threads) {
   torch::set_num_threads(threads);
   torch::set_num_interop_threads(threads);

@@ -25,6 +25,11 @@ function plain(v: unknown): unknown {
   return v;
 }
 
+function isDictOrList(v: unknown): boolean {
+  if (Array.isArray(v) || isContainer(v)) return true;
+  return typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+}
+
 function sameValue(a: unknown, b: unknown): boolean {
   const pa = plain(a);
   const pb = plain(b);
@@ -89,7 +94,9 @@ export function applyOverridesToConfig(
         deleteKey(cfg, key);
       } else if (o.type === "add") {
         const current = select(cfg, key, { default: null });
-        if (current === null || current === undefined || typeof value === "object") {
+        // Hydra adds over an existing key only a dict or a list (merged in); a scalar there is an error,
+        // whatever its type (a PyFloat is an object in JS, but a scalar to Hydra).
+        if (current === null || current === undefined || isDictOrList(value)) {
           forceAddUpdate(cfg, key, value, provenance);
         } else {
           throw new ConfigCompositionError(

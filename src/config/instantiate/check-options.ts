@@ -1,6 +1,6 @@
 /**
  * Option checking for classes that YAML instantiates. Kiln classes take one options object with the YAML's
- * snake_case keys (DESIGN.md §7); a typo in a config (`lrr: 0.1`, `maxEpochs: 3`) must fail loudly instead of
+ * snake_case keys (docs/ARCHITECTURE.md, "Conventions"); a typo in a config (`lrr: 0.1`, `maxEpochs: 3`) must fail loudly instead of
  * being ignored, the way Python rejects an unexpected keyword argument.
  */
 import { didYouMean } from "./suggest.js";
@@ -14,6 +14,20 @@ export class OptionsError extends TypeError {
     this.name = "OptionsError";
     this.className = className;
     this.badKeys = badKeys;
+  }
+}
+
+/**
+ * One option has a value its class cannot take (`max_epochs: abc`); `option` lets instantiate point at the line
+ * or command-line override that set it, instead of the class's `_target_` line.
+ */
+export class OptionValueError extends RangeError {
+  override name = "OptionValueError";
+  constructor(
+    readonly option: string,
+    message: string,
+  ) {
+    super(message);
   }
 }
 

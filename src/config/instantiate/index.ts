@@ -1,12 +1,9 @@
 /**
- * Hydra's `instantiate` for Kiln and the `_target_` registry it resolves through. Importing this module
- * declares the lightning-hydra-template's Python aliases (TEMPLATE_ALIASES); it loads no torch code.
+ * Hydra's `instantiate` and the `_target_` registry it resolves through. The registry starts empty: the layers
+ * that own classes register them (src/targets.ts for the framework, src/utils/targets.ts for the template).
  */
-import { registerTemplateAliases } from "./aliases.js";
-
-export { KILN_TARGETS, registerTemplateAliases, TEMPLATE_ALIASES } from "./aliases.js";
 export { describeInstantiated, isPartialTarget, type PartialTarget } from "./call.js";
-export { checkOptions, OptionsError } from "./check-options.js";
+export { checkOptions, OptionsError, OptionValueError } from "./check-options.js";
 export { InstantiationError } from "./errors.js";
 export {
   type ConvertMode,
@@ -32,5 +29,3 @@ export {
   UnknownTargetError,
 } from "./registry.js";
 export { closestMatches, levenshtein } from "./suggest.js";
-
-registerTemplateAliases();

@@ -11,9 +11,11 @@
  *   "object": plain objects and arrays (Kiln has no structured configs, so the three are the same).
  * Keyword arguments given at call time are merged into (a copy of) the config first, and win.
  */
+import { EnvironmentVariableError } from "../../common/env-error.js";
+import { recordConfigOrigin } from "../../common/origins.js";
 import { MISSING } from "../omegaconf/index.js";
 import { callTarget, isPlainObject, makePartial, recordInstantiated } from "./call.js";
-import { OptionsError } from "./check-options.js";
+import { OptionsError, OptionValueError } from "./check-options.js";
 import { type ErrorSite, InstantiationError, instantiationError } from "./errors.js";
 import { isModuleTarget, loadedModuleTarget, resolveModuleTarget } from "./module-targets.js";
 import { describeInputType, joinKey, type PreparedConfig, prepareConfig, toConfigView } from "./prepare.js";
@@ -104,7 +106,16 @@ function displayName(node: Record<string, unknown>, target: ResolvedTarget): str
 }
 
 function callError(walk: Walk, name: string, fullKey: string, err: unknown): Error {
-  // An unknown option points at its own line; other errors at the `_target_` line.
+  // An environment variable is not a config value: its error names the variable, and no config line.
+  if (err instanceof EnvironmentVariableError) return err;
+  // An unknown option, or an option with a bad value, points at its own line (or override); other errors at
+  // the `_target_` line.
+  if (err instanceof OptionValueError) {
+    // An option that was itself instantiated (`model.net`) is blamed on its `_target_` line or override first.
+    const key = joinKey(fullKey, err.option);
+    const site = siteOf(walk, key, joinKey(key, "_target_"), key, joinKey(fullKey, "_target_"));
+    return instantiationError(`Error in call to target '${name}':`, site, err);
+  }
   const badKey = err instanceof OptionsError ? err.badKeys[0] : undefined;
   const target = joinKey(fullKey, "_target_");
   const site =
@@ -164,6 +175,7 @@ function instantiateTarget(
     throw callError(walk, name, fullKey, err);
   }
   recordInstantiated(result, name, args, kwargs);
+  recordConfigOrigin(result, fullKey);
   return result;
 }
 

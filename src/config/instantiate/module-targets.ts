@@ -3,7 +3,7 @@
  * registry, so a config cannot reach arbitrary modules by accident:
  *
  *   _target_: "file:./src/my_model.ts#MyModel"     a file, relative to the current working directory
- *                                                   (absolute paths work too); `.ts` needs a TS loader such as tsx
+ *                                                   (absolute paths work too); `.ts` files load through tsx
  *   _target_: "module:my-package#MyModel"          a package (or `my-package/sub/path`), resolved from the
  *                                                   current working directory first, then from Kiln's own location
  *
@@ -13,8 +13,9 @@
  */
 import { createRequire } from "node:module";
 import { isAbsolute, join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { conventionForValue, type ResolvedTarget, type TargetValue } from "./registry.js";
+import { enableTypeScript, isSyntaxError, isTypeScript, locateSyntaxError } from "./typescript-targets.js";
 
 /** A parsed `file:`/`module:` reference. */
 export interface ModuleReference {
@@ -63,16 +64,15 @@ const loaded = new Map<string, ResolvedTarget>();
 
 async function load(target: string, ref: ModuleReference, cwd: string): Promise<ResolvedTarget> {
   const url = importUrl(ref, cwd);
+  const file = url.startsWith("file:") ? fileURLToPath(url) : null;
   let namespace: Record<string, unknown>;
   try {
+    if (file !== null && isTypeScript(file)) await enableTypeScript(file);
     namespace = (await import(url)) as Record<string, unknown>;
   } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    const tsHint =
-      ref.scheme === "file" && /\.[cm]?tsx?$/.test(ref.specifier)
-        ? " (a .ts file needs a TypeScript loader: run through tsx, or point at the compiled .js file)"
-        : "";
-    throw new Error(`Cannot load module target '${target}' from ${url}: ${why}${tsHint}`, { cause: err });
+    const where = file !== null && isSyntaxError(err) ? await locateSyntaxError(file, err) : null;
+    const why = where ?? (err instanceof Error ? err.message : String(err));
+    throw new Error(`Cannot load module target '${target}' from ${url}: ${why}`, { cause: err });
   }
   let value: unknown = namespace;
   const walked: string[] = [];

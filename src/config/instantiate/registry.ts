@@ -4,7 +4,7 @@
  *
  * Other layers register their classes when they are imported (`registerTarget`), or declare a lazy loader
  * (`registerLazyTarget`) so that resolving one target imports only the module that holds it: the config
- * layer never loads libtorch by itself (DESIGN.md §2).
+ * layer never loads libtorch by itself (docs/ARCHITECTURE.md, "Layers").
  *
  * Calling convention of an entry (how Hydra's `_args_` and keyword arguments map onto a JS call):
  * - `kind: "class"` → `new Target(...positional, options)`; `kind: "function"` → `target(...positional, options)`.

@@ -117,7 +117,7 @@ export function update(root: ContainerNode, path: string, value: unknown, option
 function isPlainObject(v: unknown): boolean {
   if (v === null || typeof v !== "object") return false;
   const proto = Object.getPrototypeOf(v);
-  return (proto === Object.prototype || proto === null) && v.constructor?.name !== "QuotedString";
+  return proto === Object.prototype || proto === null;
 }
 
 function containerKey(c: ContainerNode, key: string): string | number {

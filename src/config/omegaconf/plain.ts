@@ -1,5 +1,6 @@
 /** Conversions between plain JS values and the node tree. */
 import { PyFloat } from "../../common/pyvalue.js";
+import { QuotedString } from "../overrides/types.js";
 import { MissingMandatoryValue, type Provenance, ValidationError } from "./errors.js";
 import {
   type ContainerNode,
@@ -32,10 +33,6 @@ export function viewNode(value: unknown): ContainerNode | undefined {
   return n instanceof DictNode || n instanceof ListNode ? n : undefined;
 }
 
-function isQuotedString(v: object): v is { text: string } {
-  return v.constructor?.name === "QuotedString" && typeof (v as { text?: unknown }).text === "string";
-}
-
 /**
  * Build a detached node tree from a plain value: objects become DictNode, arrays ListNode, non-integral
  * numbers PyFloat; nodes and views are deep-copied; an override parser's QuotedString counts as its `.text`.
@@ -62,7 +59,7 @@ export function fromPlain(value: unknown, provenance?: Provenance): Node {
     return list;
   }
   if (typeof value === "object") {
-    if (isQuotedString(value)) return new ValueNode(value.text, chain());
+    if (value instanceof QuotedString) return new ValueNode(value.text, chain());
     const proto = Object.getPrototypeOf(value);
     const entries =
       value instanceof Map

@@ -24,9 +24,9 @@ import {
 } from "./grammar.js";
 import type { Token } from "./grammar-lexer.js";
 import { resolveKeyAndRoot, selectImpl } from "./key-path.js";
+import { nodeStr } from "./node-str.js";
 import { type ContainerNode, isNode, type Node, type Scalar, ValueNode } from "./nodes.js";
 import { attachResult } from "./plain.js";
-import { pyStrValue } from "./py-repr.js";
 import { callResolver } from "./resolvers.js";
 
 /** The interpolation nodes being resolved right now, to detect cycles. */
@@ -125,7 +125,7 @@ function evalInterpolation(interp: Interpolation, ctx: EvalContext): unknown {
       const v = unbox(evalInterpolation(p, ctx));
       if (typeof v !== "string") {
         throw new InterpolationResolutionError(
-          `The name of a resolver must be a string, but the interpolation ${p.text} resolved to \`${pyStrValue(v)}\``,
+          `The name of a resolver must be a string, but the interpolation ${p.text} resolved to \`${nodeStr(v)}\``,
         );
       }
       return v;
@@ -142,7 +142,7 @@ function keyPiece(p: Interpolation, ctx: EvalContext): string {
   const v = unbox(evalInterpolation(p, ctx));
   if (typeof v !== "string") {
     throw new InterpolationResolutionError(
-      `The following interpolation is used to denote a config key and thus should return a string, but instead returned \`${pyStrValue(v)}\`: ${p.text}`,
+      `The following interpolation is used to denote a config key and thus should return a string, but instead returned \`${nodeStr(v)}\`: ${p.text}`,
     );
   }
   return v;
@@ -195,8 +195,7 @@ export function evalElement(el: Element, ctx: EvalContext): unknown {
       return "";
     case "quoted": {
       const items = el.content.items;
-      if (items.length === 1 && isInterpolation(items[0]))
-        return pyStrValue(evalInterpolation(items[0], ctx));
+      if (items.length === 1 && isInterpolation(items[0])) return nodeStr(evalInterpolation(items[0], ctx));
       return concatText(items, ctx, "quoted");
     }
     case "list":
@@ -204,7 +203,7 @@ export function evalElement(el: Element, ctx: EvalContext): unknown {
     case "dict": {
       const out: Record<string, unknown> = {};
       for (const { key, value } of el.entries)
-        out[pyStrValue(evalElement(key, ctx))] = unbox(evalElement(value, ctx));
+        out[nodeStr(evalElement(key, ctx))] = unbox(evalElement(value, ctx));
       return out;
     }
     case "primitive": {
@@ -252,7 +251,7 @@ function concatText(items: TextItem[], ctx: EvalContext, where: "top" | "quoted"
   let out = "";
   items.forEach((item, k) => {
     if (isInterpolation(item)) {
-      out += pyStrValue(evalInterpolation(item, ctx));
+      out += nodeStr(evalInterpolation(item, ctx));
       return;
     }
     const next = items[k + 1];

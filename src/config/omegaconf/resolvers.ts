@@ -2,9 +2,9 @@
 import { PyFloat } from "../../common/pyvalue.js";
 import { ConfigKeyError, InterpolationResolutionError, ValidationError } from "./errors.js";
 import { resolveKeyAndRoot, selectImpl } from "./key-path.js";
+import { nodeStr } from "./node-str.js";
 import { type ContainerNode, DictNode, isContainer, ListNode, type Node, ValueNode } from "./nodes.js";
 import { attachResult, toContainer } from "./plain.js";
-import { pyStrValue } from "./py-repr.js";
 import { decodeElement, type EvalContext } from "./resolve.js";
 import { strftime } from "./strftime.js";
 import { parseYamlConfig } from "./yaml-load.js";
@@ -45,6 +45,16 @@ interface Entry {
 }
 
 const registry = new Map<string, Entry>();
+let builtinsRegistered = false;
+
+/** The registry, with the built-in resolvers added on first use (importing this module registers nothing). */
+function table(): Map<string, Entry> {
+  if (!builtinsRegistered) {
+    builtinsRegistered = true;
+    registerBuiltins();
+  }
+  return registry;
+}
 const resultCache = new Map<string, Map<string, unknown>>();
 
 /** Register a resolver usable as `${name:args}` (OmegaConf.register_new_resolver). */
@@ -55,24 +65,24 @@ export function registerResolver(name: string, fn: Resolver, options: RegisterRe
 function registerInternal(name: string, fn: InternalResolver, options: RegisterResolverOptions = {}): void {
   if (typeof name !== "string" || name === "")
     throw new ValidationError("resolver name must be a non-empty string");
-  if (registry.has(name) && !options.replace) {
+  if (table().has(name) && !options.replace) {
     throw new ValidationError(
       `resolver '${name}' is already registered (pass {replace: true} to replace it)`,
     );
   }
-  registry.set(name, { fn, useCache: options.useCache ?? false });
+  table().set(name, { fn, useCache: options.useCache ?? false });
   resultCache.delete(name);
 }
 
 /** Whether a resolver with this name is registered. */
 export function hasResolver(name: string): boolean {
-  return registry.has(name);
+  return table().has(name);
 }
 
 /** Remove a resolver (built-ins too); returns whether it existed. */
 export function clearResolver(name: string): boolean {
   resultCache.delete(name);
-  return registry.delete(name);
+  return table().delete(name);
 }
 
 /** Forget cached resolver results (of one resolver, or all), e.g. between jobs so `${now:...}` is fresh. */
@@ -102,7 +112,7 @@ export function callResolver(
   argsStr: string[],
   ctx: EvalContext,
 ): { value: unknown } | undefined {
-  const entry = registry.get(name);
+  const entry = table().get(name);
   if (!entry) return undefined;
   if (!entry.useCache) return { value: entry.fn(args, ctx) };
   let cache = resultCache.get(name);
@@ -140,95 +150,101 @@ function selectFrom(ctx: EvalContext, key: string, throwOnMissing: boolean): Nod
 
 function requireString(v: unknown, what: string): string {
   if (typeof v !== "string")
-    throw new TypeError(`${what} requires a string as input, but obtained \`${pyStrValue(v)}\``);
+    throw new TypeError(`${what} requires a string as input, but obtained \`${nodeStr(v)}\``);
   return v;
 }
+/** OmegaConf's built-in resolvers (oc.*) and Hydra's `now`. */
+function registerBuiltins(): void {
+  registerInternal("oc.env", (args) => {
+    const key = nodeStr(args[0]);
+    const value = process.env[key];
+    if (value !== undefined) return value;
+    if (args.length > 1) return args[1] === null ? null : nodeStr(args[1]);
+    throw new InterpolationResolutionError(`Environment variable '${key}' not found`);
+  });
 
-registerInternal("oc.env", (args) => {
-  const key = pyStrValue(args[0]);
-  const value = process.env[key];
-  if (value !== undefined) return value;
-  if (args.length > 1) return args[1] === null ? null : pyStrValue(args[1]);
-  throw new InterpolationResolutionError(`Environment variable '${key}' not found`);
-});
+  registerInternal("oc.select", (args, ctx) => {
+    const key = requireString(args[0], "`oc.select`");
+    const node = selectFrom(ctx, key, false);
+    const hasDefault = args.length > 1;
+    if (node === undefined || (node instanceof ValueNode && node.isMissing()))
+      return hasDefault ? args[1] : null;
+    return node;
+  });
 
-registerInternal("oc.select", (args, ctx) => {
-  const key = requireString(args[0], "`oc.select`");
-  const node = selectFrom(ctx, key, false);
-  const hasDefault = args.length > 1;
-  if (node === undefined || (node instanceof ValueNode && node.isMissing()))
-    return hasDefault ? args[1] : null;
-  return node;
-});
+  registerInternal("oc.decode", (args, ctx) => {
+    const expr = args[0];
+    if (expr === null) return null;
+    if (typeof expr !== "string") {
+      throw new TypeError(
+        `\`oc.decode\` can only take strings or None as input, but \`${nodeStr(expr)}\` is not`,
+      );
+    }
+    return decodeElement(expr, ctx);
+  });
 
-registerInternal("oc.decode", (args, ctx) => {
-  const expr = args[0];
-  if (expr === null) return null;
-  if (typeof expr !== "string") {
-    throw new TypeError(
-      `\`oc.decode\` can only take strings or None as input, but \`${pyStrValue(expr)}\` is not`,
-    );
+  registerInternal("oc.create", (args, ctx) => {
+    let obj = args[0];
+    if (typeof obj === "string") obj = parseYamlConfig(obj, {}).node;
+    if (!isContainer(obj) && (obj === null || typeof obj !== "object")) {
+      throw new ValidationError(`oc.create: cannot create a config from \`${nodeStr(obj)}\``);
+    }
+    return attachResult(obj, ctx.node);
+  });
+
+  registerInternal("oc.deprecated", (args, ctx) => {
+    const key = requireString(args[0], "oc.deprecated:");
+    const template =
+      args.length > 1
+        ? requireString(args[1], "oc.deprecated: message")
+        : "'$OLD_KEY' is deprecated. Change your code and config to use '$NEW_KEY'";
+    const oldKey = ctx.node.keyPath();
+    const target = selectFrom(ctx, key, false);
+    if (target === undefined)
+      throw new ConfigKeyError(`In oc.deprecated resolver at '${oldKey}': Key not found: '${key}'`);
+    const message = template.replaceAll("$OLD_KEY", oldKey).replaceAll("$NEW_KEY", target.keyPath());
+    process.emitWarning(message, "UserWarning");
+    return target;
+  });
+
+  function dictInput(
+    args: unknown[],
+    ctx: EvalContext,
+    resolverName: string,
+  ): { dict: DictNode; key: string } {
+    const key = requireString(args[0], `\`${resolverName}\``);
+    const dict = selectFrom(ctx, key, true);
+    if (dict === undefined) throw new ConfigKeyError(`Key not found: '${key}'`);
+    if (!(dict instanceof DictNode)) {
+      throw new TypeError(
+        `\`${resolverName}\` cannot be applied to objects of type: ${dict instanceof ListNode ? "ListConfig" : typeof (dict as ValueNode).value}`,
+      );
+    }
+    return { dict, key };
   }
-  return decodeElement(expr, ctx);
-});
 
-registerInternal("oc.create", (args, ctx) => {
-  let obj = args[0];
-  if (typeof obj === "string") obj = parseYamlConfig(obj, {}).node;
-  if (!isContainer(obj) && (obj === null || typeof obj !== "object")) {
-    throw new ValidationError(`oc.create: cannot create a config from \`${pyStrValue(obj)}\``);
-  }
-  return attachResult(obj, ctx.node);
-});
-
-registerInternal("oc.deprecated", (args, ctx) => {
-  const key = requireString(args[0], "oc.deprecated:");
-  const template =
-    args.length > 1
-      ? requireString(args[1], "oc.deprecated: message")
-      : "'$OLD_KEY' is deprecated. Change your code and config to use '$NEW_KEY'";
-  const oldKey = ctx.node.keyPath();
-  const target = selectFrom(ctx, key, false);
-  if (target === undefined)
-    throw new ConfigKeyError(`In oc.deprecated resolver at '${oldKey}': Key not found: '${key}'`);
-  const message = template.replaceAll("$OLD_KEY", oldKey).replaceAll("$NEW_KEY", target.keyPath());
-  process.emitWarning(message, "UserWarning");
-  return target;
-});
-
-function dictInput(args: unknown[], ctx: EvalContext, resolverName: string): { dict: DictNode; key: string } {
-  const key = requireString(args[0], `\`${resolverName}\``);
-  const dict = selectFrom(ctx, key, true);
-  if (dict === undefined) throw new ConfigKeyError(`Key not found: '${key}'`);
-  if (!(dict instanceof DictNode)) {
-    throw new TypeError(
-      `\`${resolverName}\` cannot be applied to objects of type: ${dict instanceof ListNode ? "ListConfig" : typeof (dict as ValueNode).value}`,
-    );
-  }
-  return { dict, key };
-}
-
-registerInternal("oc.dict.keys", (args, ctx) =>
-  attachResult(dictInput(args, ctx, "oc.dict.keys").dict.keys(), ctx.node),
-);
-
-registerInternal("oc.dict.values", (args, ctx) => {
-  const { dict, key } = dictInput(args, ctx, "oc.dict.values");
-  // The result list sits one level below the node's parent, so relative keys need one more dot.
-  const base = key.startsWith(".") ? `.${key}` : key;
-  return attachResult(
-    dict.keys().map((k) => `\${${base}.${k}}`),
-    ctx.node,
+  registerInternal("oc.dict.keys", (args, ctx) =>
+    attachResult(dictInput(args, ctx, "oc.dict.keys").dict.keys(), ctx.node),
   );
-});
 
-// Hydra registers `now` (cached, so every `${now:...}` with the same format agrees during a run).
-registerResolver(
-  "now",
-  (pattern: unknown) => {
-    if (typeof pattern !== "string")
-      throw new TypeError("now: expects a strftime format string, e.g. now:%Y-%m-%d");
-    return strftime(pattern);
-  },
-  { useCache: true },
-);
+  registerInternal("oc.dict.values", (args, ctx) => {
+    const { dict, key } = dictInput(args, ctx, "oc.dict.values");
+    // The result list sits one level below the node's parent, so relative keys need one more dot.
+    const base = key.startsWith(".") ? `.${key}` : key;
+    return attachResult(
+      dict.keys().map((k) => `\${${base}.${k}}`),
+      ctx.node,
+    );
+  });
+
+  // Hydra registers `now` (cached, so every `${now:...}` with the same format agrees during a run).
+  registerResolver(
+    "now",
+    (pattern: unknown) => {
+      if (typeof pattern !== "string")
+        throw new TypeError("now: expects a strftime format string, e.g. now:%Y-%m-%d");
+      return strftime(pattern);
+    },
+    { useCache: true },
+  );
+}

@@ -2,8 +2,8 @@
  * The cast functions of the override grammar, int(), float(), str() and bool() (Hydra's cast_* in
  * grammar_functions.py): they apply through quoted strings, lists, dict values and sweeps.
  */
-import { PyFloat } from "../../common/pyvalue.js";
-import { asNumber, PyError, pyFloatFromStr, pyIntFromNumber, pyIntFromStr, pyStrOf } from "./pycompat.js";
+import { PyFloat, pyStr } from "../../common/pyvalue.js";
+import { asNumber, PyError, pyFloatFromStr, pyIntFromNumber, pyIntFromStr } from "./pycompat.js";
 import { type FunctionDef, type Param, type TypeSpec, union } from "./signature.js";
 import {
   ChoiceSweep,
@@ -107,7 +107,7 @@ export const castFloat = deepCast("float", (v) => {
 export const castStr = deepCast("str", (v) => {
   assertPrimitive(v);
   if (typeof v === "boolean") return v ? "true" : "false";
-  return pyStrOf(v as number | PyFloat | string);
+  return pyStr(v as number | PyFloat | string);
 });
 
 export const castBool = deepCast("bool", (v) => {

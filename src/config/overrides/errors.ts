@@ -14,8 +14,12 @@ export class OverrideParseError extends Error {
     readonly column: number,
     /** The cause without the override and caret lines, as Hydra words it. */
     readonly detail: string,
+    /** Kiln's advice after Hydra's words (how to quote a value), or "". */
+    readonly hint = "",
   ) {
-    super(`Error parsing override '${override}'\n${override}\n${" ".repeat(column)}^\n${detail}`);
+    super(
+      `Error parsing override '${override}'\n${override}\n${" ".repeat(column)}^\n${detail}${hint ? `\n${hint}` : ""}`,
+    );
   }
 }
 

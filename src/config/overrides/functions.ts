@@ -4,7 +4,7 @@
  */
 import { PyFloat } from "../../common/pyvalue.js";
 import { castBool, castDef, castFloat, castInt, castStr } from "./casts.js";
-import { PyError, pyRepr, pySorted, pyTypeName } from "./pycompat.js";
+import { PyError, parsedValueRepr, pySorted, pyTypeName } from "./pycompat.js";
 import { exact, type FunctionDef, type Param, type TypeSpec, union } from "./signature.js";
 import {
   ChoiceSweep,
@@ -137,7 +137,7 @@ function sort(b: Bound): GrammarValue {
   }
   for (const a of args)
     if (!["int", "float", "bool", "str"].includes(pyTypeName(a)))
-      throw new PyError("TypeError", `Invalid arguments: (${args.map(pyRepr).join(", ")})`);
+      throw new PyError("TypeError", `Invalid arguments: (${args.map(parsedValueRepr).join(", ")})`);
   if (args.length === 0) throw new PyError("ValueError", "empty sort input");
   return sortSweep(new ChoiceSweep(args as ParsedElement[], true), reverse);
 }

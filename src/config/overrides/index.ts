@@ -83,9 +83,29 @@ export function parseOverride(line: string, options: ParseOptions = {}): Overrid
     );
   } catch (e) {
     if (e instanceof SyntaxFailure || e instanceof EvaluationFailure)
-      throw new OverrideParseError(line, e.column, e.message);
+      throw new OverrideParseError(line, e.column, e.message, quotingHint(line, e));
     throw e;
   }
+}
+
+/**
+ * A character the grammar does not take in an unquoted value (`#` in `file:./x.mjs#Net`, a space, a quote)
+ * only needs quoting; the hint shows the override quoted for Hydra, and once more for the shell.
+ */
+function quotingHint(line: string, e: SyntaxFailure | EvaluationFailure): string {
+  const eq = line.indexOf("=");
+  if (!(e instanceof SyntaxFailure) || e.tokenIndex !== null || eq < 0 || e.column <= eq) return "";
+  const key = line.slice(0, eq + 1);
+  const value = line.slice(eq + 1);
+  if (/^['"]/.test(value)) return "";
+  const quoted = value.includes("'") ? `${key}"${value}"` : `${key}'${value}'`;
+  const shell = quoted.includes('"') ? `'${quoted}'` : `"${quoted}"`;
+  const char = [...line][e.column] ?? "";
+  if (char === "'" || char === '"') return "";
+  return (
+    `Hint: a value holding '${char}' must be quoted: ${quoted} ` +
+    `(on a shell command line, quote the whole override too: ${shell})`
+  );
 }
 
 /** Parses a list of overrides in order (Hydra's OverridesParser.parse_overrides); stops at the first error. */

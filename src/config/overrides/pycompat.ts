@@ -3,8 +3,8 @@
  * `sorted()` (with CPython's comparison order, so mixed-type errors name the same pair of types), int()/float()
  * of strings, str() of values, repr() of strings and fnmatch. Hydra's error messages quote these verbatim.
  */
-import { pyRepr as plainPyRepr, pyReprString } from "../../common/pyrepr.js";
-import { formatPyFloat, PyFloat } from "../../common/pyvalue.js";
+import { pyRepr, pyReprString } from "../../common/pyrepr.js";
+import { PyFloat } from "../../common/pyvalue.js";
 import { ChoiceSweep, Glob, IntervalSweep, isDict, QuotedString, RangeSweep } from "./types.js";
 
 /** A Python exception raised while evaluating a grammar function: `<type> while evaluating '...': <message>`. */
@@ -34,12 +34,9 @@ export function pyTypeName(v: unknown): string {
   return typeof v;
 }
 
-/** Python's repr() of a str (override errors quote values with it). */
-export const pyReprStr = pyReprString;
-
 // Parsed override values beyond plain data: QuotedString shows its fields, the rest (sweeps, globs) its type.
 function overrideValueRepr(v: unknown): string | undefined {
-  if (v instanceof QuotedString) return `QuotedString(text=${pyReprStr(v.text)}, quote=${v.quote})`;
+  if (v instanceof QuotedString) return `QuotedString(text=${pyReprString(v.text)}, quote=${v.quote})`;
   if (typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof PyFloat) && !isDict(v)) {
     return pyTypeName(v);
   }
@@ -47,9 +44,9 @@ function overrideValueRepr(v: unknown): string | undefined {
   return undefined;
 }
 
-/** Python's repr() of a parsed value (for messages such as `Invalid arguments: (...)`). */
-export function pyRepr(v: unknown): string {
-  return plainPyRepr(v, overrideValueRepr);
+/** Python's repr() of a parsed override value (for messages such as `Invalid arguments: (...)`). */
+export function parsedValueRepr(v: unknown): string {
+  return pyRepr(v, overrideValueRepr);
 }
 
 /** A value usable as a Python number (bool and int count), or null. */
@@ -130,7 +127,7 @@ export function pySorted<V>(items: readonly V[], reverse = false): V[] {
 export function pyIntFromStr(s: string): number {
   const t = s.trim();
   if (!/^[+-]?\d+(_\d+)*$/.test(t))
-    throw new PyError("ValueError", `invalid literal for int() with base 10: ${pyReprStr(s)}`);
+    throw new PyError("ValueError", `invalid literal for int() with base 10: ${pyReprString(s)}`);
   const n = Number(BigInt(t.replaceAll("_", "")));
   return n === 0 ? 0 : n;
 }
@@ -142,7 +139,7 @@ export function pyFloatFromStr(s: string): number {
   if (m) return m[2] === "nan" ? Number.NaN : m[1] === "-" ? -Infinity : Infinity;
   const d = "\\d+(_\\d+)*";
   if (!new RegExp(`^[+-]?((${d})(\\.(${d})?)?|\\.${d})(e[+-]?${d})?$`).test(t))
-    throw new PyError("ValueError", `could not convert string to float: ${pyReprStr(s)}`);
+    throw new PyError("ValueError", `could not convert string to float: ${pyReprString(s)}`);
   return Number(t.replaceAll("_", ""));
 }
 
@@ -152,14 +149,6 @@ export function pyIntFromNumber(x: number): number {
   if (!Number.isFinite(x)) throw new PyError("OverflowError", "cannot convert float infinity to integer");
   const n = Math.trunc(x);
   return n === 0 ? 0 : n;
-}
-
-/** Python `str(x)` of a primitive (floats as repr, bools as True/False). */
-export function pyStrOf(v: number | PyFloat | boolean | string): string {
-  if (typeof v === "boolean") return v ? "True" : "False";
-  if (v instanceof PyFloat) return formatPyFloat(v.value);
-  if (typeof v === "number") return Number.isInteger(v) ? String(v) : formatPyFloat(v);
-  return v;
 }
 
 /** Python's fnmatch.fnmatchcase (POSIX fnmatch is case-sensitive): `*`, `?`, `[seq]`, `[!seq]`. */

@@ -4,23 +4,16 @@
  * `hydra.sweep.dir/hydra.sweep.subdir`. Unlike Hydra, a failed job does not end the sweep unless
  * `hydra.sweeper.fail_fast=true`; every job is reported in a summary at the end.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { makeDirs, writeFileAtomic } from "../../common/files.js";
+import { SystemExit } from "../../common/system-exit.js";
 import { TrialPruned } from "../../optuna/exceptions.js";
 import { jobOverrideStrings } from "../compose/override-adapter.js";
 import { type DictNode, select, toYaml, update } from "../omegaconf/index.js";
 import { sweepInterrupt } from "./interrupt.js";
 import { withJobTrial } from "./job-trial.js";
 import { getLogger } from "./logger.js";
-import {
-  type HydraContext,
-  type JobTrial,
-  type Launcher,
-  type LauncherSetup,
-  registerLauncher,
-  registerSweeper,
-  type Sweeper,
-} from "./plugins.js";
+import type { HydraContext, JobTrial, Launcher, LauncherSetup, Sweeper } from "./plugins.js";
 import { configureHydraLogging, type JobReturn, runJob, type TaskFunction } from "./run-job.js";
 
 const log = getLogger("hydra");
@@ -53,7 +46,7 @@ export class BasicLauncher implements Launcher {
   ): Promise<JobReturn[]> {
     const config = this.config as DictNode;
     const context = this.context as HydraContext;
-    mkdirSync(String(select(config, "hydra.sweep.dir")), { recursive: true });
+    makeDirs(String(select(config, "hydra.sweep.dir")), "hydra.sweep.dir");
     log.info(`Launching ${jobOverrides.length} jobs locally`);
     const runs: JobReturn[] = [];
     for (let i = 0; i < jobOverrides.length; i++) {
@@ -76,6 +69,9 @@ export class BasicLauncher implements Launcher {
         }),
       );
       runs.push(ret);
+      // A job stopped on purpose (SIGTERM, Ctrl-C: a SystemExit) ends the sweep, as in Python, where the
+      // exception leaves the sweeper's loop.
+      if (ret.error instanceof SystemExit) break;
       if (ret.status === "FAILED" && ret.error instanceof TrialPruned)
         log.info(`Job #${idx} pruned: ${errorLine(ret.error)}`);
       else if (ret.status === "FAILED") {
@@ -124,8 +120,7 @@ export class BasicSweeper implements Sweeper {
     const config = this.config as DictNode;
     const jobs = this.splitArguments(taskOverrides);
     const sweepDir = String(select(config, "hydra.sweep.dir"));
-    mkdirSync(sweepDir, { recursive: true });
-    writeFileSync(join(sweepDir, "multirun.yaml"), toYaml(config));
+    writeFileAtomic(join(sweepDir, "multirun.yaml"), toYaml(config), { place: "hydra.sweep.dir" });
     // Compose every job first, as Hydra does, so a bad combination fails before anything runs.
     for (const overrides of jobs) (this.context as HydraContext).loadSweepConfig(config, overrides);
     const size = this.maxBatchSize && this.maxBatchSize > 0 ? this.maxBatchSize : Math.max(jobs.length, 1);
@@ -136,22 +131,9 @@ export class BasicSweeper implements Sweeper {
       const results = await (this.launcher as Launcher).launch(batch, idx);
       returns.push(results);
       idx += batch.length;
+      if (results.some((r) => r.error instanceof SystemExit)) break;
       if (this.failFast && results.some((r) => r.status === "FAILED")) break;
     }
     return returns;
   }
 }
-
-registerLauncher(
-  ["kiln.BasicLauncher", "hydra._internal.core_plugins.basic_launcher.BasicLauncher"],
-  () => new BasicLauncher(),
-);
-registerSweeper(
-  ["kiln.BasicSweeper", "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"],
-  (conf) =>
-    new BasicSweeper(
-      typeof conf.max_batch_size === "number" ? conf.max_batch_size : null,
-      (conf.params as Record<string, unknown> | null) ?? null,
-      conf.fail_fast === true,
-    ),
-);

@@ -4,6 +4,7 @@
  * nonzero exit code instead of exiting, so the CLI decides what to do.
  */
 import { resolve } from "node:path";
+import { SystemExit } from "../../common/system-exit.js";
 import { clearResolverCache } from "../omegaconf/index.js";
 import { type AppOptions, HydraApp, type MultirunResult } from "./app.js";
 import { type HydraArgs, parseHydraArgs } from "./argv.js";
@@ -65,6 +66,24 @@ function fullError(): boolean {
 function describe(e: unknown): string {
   if (e instanceof Error) return fullError() && e.stack ? e.stack : e.message;
   return String(e);
+}
+
+/**
+ * A task that stopped on purpose (a SystemExit: SIGTERM, Ctrl-C) ends the process with its code, as Python's
+ * SystemExit leaving Hydra does; a failure otherwise exits 1.
+ */
+function exitCodeOf(e: unknown): number {
+  return e instanceof SystemExit ? e.code : 1;
+}
+
+/** A task stopped on purpose with code 0 (SIGTERM, as Lightning's SIGTERMException): a message, not an error. */
+function stoppedCleanly(
+  e: SystemExit,
+  err: (t: string) => void,
+  command: "run" | "multirun",
+): HydraAppResult {
+  err(`${e.message}\n`);
+  return { exitCode: 0, command };
 }
 
 /** Parses Hydra's argv grammar and does what it asks; never calls process.exit. */
@@ -164,22 +183,28 @@ async function runOrSweep(
   }
   if (mode === "RUN") {
     const job = await app.run(task, overrides);
+    if (job.error instanceof SystemExit && job.error.code === 0)
+      return { ...stoppedCleanly(job.error, err, "run"), job };
     if (job.status === "FAILED") {
       const r = report(
         job.error,
         `Error executing job with overrides: [${job.overrides.map((o) => `'${o}'`).join(", ")}]\n`,
       );
-      return { ...r, job };
+      return { ...r, exitCode: exitCodeOf(job.error), job };
     }
     return { exitCode: 0, command: "run", job };
   }
   const multirun = await app.multirun(task, overrides, args.failFast, taskRef);
+  const failures = multirun.failed.filter((j) => !(j.error instanceof SystemExit && j.error.code === 0));
+  const stop = multirun.failed.find((j) => j.error instanceof SystemExit)?.error as SystemExit | undefined;
+  if (stop !== undefined && failures.length === 0)
+    return { ...stoppedCleanly(stop, err, "multirun"), multirun };
   if (multirun.failed.length > 0) {
     err(`${multirun.failed.length} of ${multirun.jobs.length} jobs failed:\n`);
     for (const j of multirun.failed) {
       err(`  #${j.num} [${j.overrides.join(" ")}]: ${describe(j.error)}\n`);
     }
-    return { exitCode: 1, command: "multirun", multirun };
+    return { exitCode: stop !== undefined ? exitCodeOf(stop) || 1 : 1, command: "multirun", multirun };
   }
   return { exitCode: 0, command: "multirun", multirun };
 }

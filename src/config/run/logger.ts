@@ -3,8 +3,9 @@
  * levels, and handlers (console, file) with `%(asctime)s`-style formats, set up from a `job_logging` /
  * `hydra_logging` dict (`version`, `formatters`, `handlers`, `root`, `loggers`).
  */
-import { appendFileSync, mkdirSync } from "node:fs";
+import { appendFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { describeIoError, makeDirs } from "../../common/files.js";
 
 /** Python's numeric levels. */
 export const LEVELS = { DEBUG: 10, INFO: 20, WARNING: 30, ERROR: 40, CRITICAL: 50 } as const;
@@ -91,18 +92,36 @@ export class StreamHandler implements Handler {
   }
 }
 
-/** Appends formatted records to a file, created (with its folder) at once, as Python's FileHandler does. */
+/**
+ * Appends formatted records to a file, created (with its folder) at once, as Python's FileHandler does. A record
+ * that cannot be written (a full disk) is reported once on stderr and the run goes on, as Python's
+ * Handler.handleError does: losing log lines must not stop a training run.
+ */
 export class FileHandler implements Handler {
+  #reported = false;
   constructor(
     public level: number,
     private readonly format: string,
     readonly path: string,
   ) {
-    mkdirSync(dirname(path), { recursive: true });
-    appendFileSync(path, "");
+    makeDirs(dirname(path), "hydra.job_logging.handlers.file.filename");
+    try {
+      appendFileSync(path, "");
+    } catch (err) {
+      throw describeIoError(err, "write", path, "hydra.job_logging.handlers.file.filename");
+    }
   }
   emit(r: LogRecord): void {
-    appendFileSync(this.path, `${formatRecord(this.format, r, null)}\n`);
+    try {
+      appendFileSync(this.path, `${formatRecord(this.format, r, null)}\n`);
+    } catch (err) {
+      if (this.#reported) return;
+      this.#reported = true;
+      const why = describeIoError(err, "append to", this.path, "hydra.job_logging.handlers.file.filename");
+      process.stderr.write(
+        `--- Logging error ---\n${why.message} Records that cannot be written are dropped.\n`,
+      );
+    }
   }
 }
 

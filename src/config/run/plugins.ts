@@ -5,7 +5,10 @@
  * launcher).
  */
 import type { DictNode } from "../omegaconf/index.js";
+import { BasicLauncher, BasicSweeper } from "./basic-sweeper.js";
 import type { HydraCallbacks } from "./callbacks.js";
+import { JoblibLauncher } from "./joblib/launcher.js";
+import { OptunaSweeper, type OptunaSweeperConf } from "./optuna/sweeper.js";
 import type { JobReturn, TaskFunction } from "./run-job.js";
 
 /** What plug-ins may use of the running app. */
@@ -84,18 +87,53 @@ type Factory<T> = (conf: Record<string, unknown>) => T;
 
 const sweepers = new Map<string, Factory<Sweeper>>();
 const launchers = new Map<string, Factory<Launcher>>();
+let builtinsRegistered = false;
+
+/**
+ * Hydra's core plugins (the basic sweeper and launcher) and the plug-ins Kiln ships (the Optuna sweeper, the
+ * joblib launcher), registered on first use, not on import. Their configs (`hydra/sweeper/optuna`, ...) are
+ * built-in configs (`HYDRA_CONFIGS`).
+ */
+function registerBuiltins(): void {
+  if (builtinsRegistered) return;
+  builtinsRegistered = true;
+  registerLauncher(
+    ["kiln.BasicLauncher", "hydra._internal.core_plugins.basic_launcher.BasicLauncher"],
+    () => new BasicLauncher(),
+  );
+  registerSweeper(
+    ["kiln.BasicSweeper", "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"],
+    (conf) =>
+      new BasicSweeper(
+        typeof conf.max_batch_size === "number" ? conf.max_batch_size : null,
+        (conf.params as Record<string, unknown> | null) ?? null,
+        conf.fail_fast === true,
+      ),
+  );
+  registerSweeper(
+    ["kiln.OptunaSweeper", "hydra_plugins.hydra_optuna_sweeper.optuna_sweeper.OptunaSweeper"],
+    (conf) => new OptunaSweeper(conf as unknown as OptunaSweeperConf),
+  );
+  registerLauncher(
+    ["kiln.JoblibLauncher", "hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher"],
+    (conf) => new JoblibLauncher(conf),
+  );
+}
 
 /** Registers a sweeper under the `_target_` names that select it in `hydra.sweeper`. */
 export function registerSweeper(targets: string[], factory: Factory<Sweeper>): void {
+  registerBuiltins();
   for (const t of targets) sweepers.set(t, factory);
 }
 
 /** Registers a launcher under the `_target_` names that select it in `hydra.launcher`. */
 export function registerLauncher(targets: string[], factory: Factory<Launcher>): void {
+  registerBuiltins();
   for (const t of targets) launchers.set(t, factory);
 }
 
 function create<T>(kind: string, registry: Map<string, Factory<T>>, conf: Record<string, unknown>): T {
+  registerBuiltins();
   const target = String(conf._target_ ?? "");
   const factory = registry.get(target);
   if (!factory) {

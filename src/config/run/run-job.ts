@@ -4,8 +4,8 @@
  * set up the job's logging, call the task with its config, and report how it went. Like Hydra >= 1.2 the
  * working directory is not changed unless `hydra.job.chdir=true`.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { makeDirs, writeFileAtomic } from "../../common/files.js";
 import { setHydraConfig } from "../compose/hydra-context.js";
 import {
   copyNode,
@@ -92,7 +92,9 @@ export async function runJob(opts: RunJobOptions): Promise<JobReturn> {
 
   const overridesNode = select(config, "hydra.overrides.task") as ListNode;
   const overrides = overridesNode.items.map((i) => str((i as ValueNode).value));
-  mkdirSync(outputDir, { recursive: true });
+  // The place errors name: `hydra.run.dir`, or `hydra.sweep.dir`/`hydra.sweep.subdir` for a sweep job.
+  const place = opts.jobSubdirKey ? `${opts.jobDirKey} and ${opts.jobSubdirKey}` : opts.jobDirKey;
+  makeDirs(outputDir, place);
   const chdir = select(config, "hydra.job.chdir", { default: null }) === true;
   const oldCwd = process.cwd();
   const jobName = str(select(config, "hydra.job.name"));
@@ -109,10 +111,11 @@ export async function runJob(opts: RunJobOptions): Promise<JobReturn> {
     const outputSubdir = select(config, "hydra.output_subdir", { default: null });
     if (outputSubdir !== null) {
       const dir = join(outputDir, str(outputSubdir));
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, "config.yaml"), toYaml(taskNode));
-      writeFileSync(join(dir, "hydra.yaml"), toYaml(hydraCfg));
-      writeFileSync(join(dir, "overrides.yaml"), toYaml(overridesNode));
+      const subPlace = `${place} and hydra.output_subdir`;
+      makeDirs(dir, subPlace);
+      writeFileAtomic(join(dir, "config.yaml"), toYaml(taskNode), { place: subPlace });
+      writeFileAtomic(join(dir, "hydra.yaml"), toYaml(hydraCfg), { place: subPlace });
+      writeFileAtomic(join(dir, "overrides.yaml"), toYaml(overridesNode), { place: subPlace });
     }
     const cfgView = toView(taskNode);
     const ret: JobReturn = {

@@ -1,11 +1,12 @@
 // The Callback base class: every Lightning 2.x callback hook, camelCase, with no-op bodies.
 // The trainer awaits each hook, so a subclass may return a Promise (e.g. to write a checkpoint file).
-import { pyStr } from "../../common/pyvalue.js";
+import { pyRepr } from "../../common/pyrepr.js";
 import type { LightningModule } from "../module.js";
+import type { TrainerFn } from "../trainer/states.js";
 import type { Trainer } from "../trainer/trainer.js";
 
-/** The stage a trainer entry point runs: the `stage` argument of setup/teardown. */
-export type Stage = "fit" | "validate" | "test" | "predict";
+/** The stage a trainer entry point runs: the `stage` argument of setup/teardown (the Trainer's TrainerFn). */
+export type Stage = TrainerFn;
 
 /** What a hook may return: nothing, or a Promise the trainer awaits before going on. */
 export type HookResult = void | Promise<void>;
@@ -25,7 +26,7 @@ export class Callback {
 
   /** Builds a state key from the class name and some options, as Lightning's `_generate_state_key`. */
   protected generateStateKey(options: Record<string, unknown>): string {
-    return `${this.constructor.name}${pythonDictRepr(options)}`;
+    return `${this.constructor.name}${pyRepr(options)}`;
   }
 
   /** Called when fit, validate, test or predict begins, after the datamodule's and before the module's setup. */
@@ -144,14 +145,3 @@ export class Callback {
 export type CallbackHookName = {
   [K in keyof Callback]: Callback[K] extends (...args: never[]) => HookResult ? K : never;
 }[keyof Callback];
-
-/** Python's `repr` of a flat dict of strings, numbers, booleans and null, e.g. `{'monitor': None}`. */
-function pythonDictRepr(options: Record<string, unknown>): string {
-  const items = Object.entries(options).map(([key, value]) => `'${key}': ${pythonScalarRepr(value)}`);
-  return `{${items.join(", ")}}`;
-}
-
-function pythonScalarRepr(value: unknown): string {
-  if (typeof value === "string") return `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
-  return pyStr(value);
-}

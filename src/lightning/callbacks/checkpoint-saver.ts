@@ -3,7 +3,9 @@
  * `last.ckpt` (a copy or a link), `-vN` names for taken files, removal of the files that drop out, and the
  * state (best_model_path, best_k_models, ...) that a resumed fit restores. Lightning 2.6 semantics.
  */
-import { Callback } from "./callback.js";
+import { FileSystemError } from "../../common/files.js";
+import { optionPlace } from "../../common/origins.js";
+import { CheckpointCallback } from "./checkpoint-callback.js";
 import { absoluteDir, fileExists, isInside, linkCheckpoint, pyJoin, removeFile } from "./checkpoint-files.js";
 import {
   dirpathChangedMessage,
@@ -20,7 +22,7 @@ import { MisconfigurationError } from "./options.js";
 import { type CheckpointTrainerView, metricEntries } from "./trainer-view.js";
 
 /** ModelCheckpoint's saving machinery and restorable state; ModelCheckpoint adds the hooks that call it. */
-export abstract class CheckpointSaver extends Callback {
+export abstract class CheckpointSaver extends CheckpointCallback {
   CHECKPOINT_JOIN_CHAR = "-";
   CHECKPOINT_EQUALS_CHAR = "=";
   CHECKPOINT_NAME_LAST = "last";
@@ -228,7 +230,12 @@ export abstract class CheckpointSaver extends Callback {
 
   /** Has the trainer write a checkpoint to `filepath` and tells the loggers (on global rank 0). */
   protected async saveCheckpointFile(trainer: CheckpointTrainerView, filepath: string): Promise<void> {
-    await trainer.saveCheckpoint(filepath, this.saveWeightsOnly);
+    try {
+      await trainer.saveCheckpoint(filepath, this.saveWeightsOnly);
+    } catch (err) {
+      // A full disk or a read-only folder: say which setting put the checkpoint there.
+      throw err instanceof FileSystemError ? err.withPlace(optionPlace(this, "dirpath")) : err;
+    }
     this.#lastGlobalStepSaved = trainer.globalStep;
     this.#lastCheckpointSaved = filepath;
     if (trainer.isGlobalZero !== false) {

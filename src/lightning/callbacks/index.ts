@@ -1,6 +1,7 @@
 /** Lightning's built-in callbacks (one module each) and the Callback base class. */
 export { BatchSizeFinder, type BatchSizeFinderOptions } from "./batch-size-finder.js";
 export { Callback, type Checkpoint, type HookResult, type Stage } from "./callback.js";
+export { CheckpointCallback } from "./checkpoint-callback.js";
 export { DeviceStatsMonitor, type DeviceStatsMonitorOptions } from "./device-stats-monitor.js";
 export { EarlyStopping, type EarlyStoppingOptions, EarlyStoppingReason } from "./early-stopping.js";
 export {

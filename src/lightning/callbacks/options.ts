@@ -1,6 +1,6 @@
 /**
  * Option reading shared by the callbacks and metrics that YAML instantiates. Their options objects use the
- * YAML's snake_case keys (DESIGN.md §7); a misspelt key must fail loudly, the way Python rejects an
+ * YAML's snake_case keys (docs/ARCHITECTURE.md, "Conventions"); a misspelt key must fail loudly, the way Python rejects an
  * unexpected keyword argument. (src/lightning may not import the config layer's checker, hence this one.)
  */
 

@@ -6,8 +6,8 @@
 // same cumulative statistics, without an extra epoch in the counters).
 import { noGrad } from "../../torch/autograd.js";
 import { BatchNorm } from "../../torch/nn/normalization.js";
-import { SWALR } from "../../torch/optim/lr_scheduler/swa-lr.js";
-import type { SchedulableOptimizer } from "../../torch/optim/lr_scheduler/types.js";
+import { SWALR } from "../../torch/optim/lr-scheduler/swa-lr.js";
+import type { SchedulableOptimizer } from "../../torch/optim/lr-scheduler/types.js";
 import { keep, tidy } from "../../torch/scope.js";
 import type { Tensor } from "../../torch/tensor.js";
 import type { LightningModule } from "../module.js";

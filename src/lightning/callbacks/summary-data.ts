@@ -5,7 +5,10 @@
  * with each summarised layer's forward wrapped; FLOPs count matrix products (Linear, Conv2d) as PyTorch's
  * FlopCounterMode does, so elementwise layers count 0.
  */
+import { pyRepr } from "../../common/pyrepr.js";
 import { noGrad } from "../../torch/autograd.js";
+import { Conv2d } from "../../torch/nn/conv.js";
+import { Linear } from "../../torch/nn/linear.js";
 import type { Module } from "../../torch/nn/module.js";
 import { tidy } from "../../torch/scope.js";
 import { Tensor } from "../../torch/tensor.js";
@@ -73,14 +76,9 @@ function shapeOf(value: unknown): unknown {
   return "?";
 }
 
-function pyList(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(pyList).join(", ")}]`;
-  return typeof value === "string" ? `'${value}'` : String(value);
-}
-
 // Python's str() of a recorded size: `[10, 256]`, or `?` for a layer the example input never reached.
 function sizeCell(size: unknown): string {
-  return size === undefined || typeof size === "string" ? "?" : pyList(size);
+  return size === undefined || typeof size === "string" ? "?" : pyRepr(size);
 }
 
 // FLOPs of one layer's own matrix products for one call (PyTorch counts 2 per multiply-add).
@@ -88,15 +86,14 @@ function ownFlops(module: Module, input: unknown, output: unknown): number {
   const inShape = input instanceof Tensor ? input.shape : null;
   const outShape = output instanceof Tensor ? output.shape : null;
   if (inShape === null || outShape === null) return 0;
-  const m = module as unknown as Record<string, unknown>;
-  if (module.constructor.name === "Linear" && typeof m.inFeatures === "number") {
+  if (module instanceof Linear) {
     const rows = inShape.slice(0, -1).reduce((a, b) => a * b, 1);
-    return 2 * rows * (m.inFeatures as number) * (m.outFeatures as number);
+    return 2 * rows * module.inFeatures * module.outFeatures;
   }
-  if (module.constructor.name === "Conv2d" && Array.isArray(m.kernelSize)) {
-    const [kh, kw] = m.kernelSize as [number, number];
+  if (module instanceof Conv2d) {
+    const [kh, kw] = module.kernelSize;
     const outElems = outShape.reduce((a, b) => a * b, 1);
-    return 2 * outElems * ((m.inChannels as number) / (m.groups as number)) * kh * kw;
+    return 2 * outElems * (module.inChannels / module.groups) * kh * kw;
   }
   return 0;
 }

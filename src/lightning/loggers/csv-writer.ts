@@ -3,10 +3,11 @@
  * header is sorted() of every key seen, and a new key rewrites the whole file with the wider header.
  * Python's csv module conventions: CRLF after every row, minimal quoting, missing cells empty.
  */
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { describeIoError, makeDirs, writeFileAtomic } from "../../common/files.js";
 import { formatPyFloat } from "../../common/pyvalue.js";
-import { isFile, writeFileAtomic } from "./files.js";
+import { isFile } from "./files.js";
 import { saveHparamsToYaml } from "./hparams-yaml.js";
 
 /** Python csv's QUOTE_MINIMAL: quote a field holding the delimiter, a quote or a line break. */
@@ -76,7 +77,7 @@ export class CsvExperimentWriter {
       );
       rmSync(this.metricsFilePath, { force: true });
     }
-    mkdirSync(logDir, { recursive: true });
+    makeDirs(logDir);
   }
 
   /** Buffers one row; `intKeys` are printed as ints (epoch), the rest as Python floats; `step` is added. */
@@ -104,7 +105,7 @@ export class CsvExperimentWriter {
     const fileExists = isFile(this.metricsFilePath);
     if (newKeys && fileExists) this.rewriteWithNewHeader();
     const lines = this.metrics.map((row) => csvLine(this.metricsKeys.map((k) => row.get(k) ?? "")));
-    if (fileExists) appendFileSync(this.metricsFilePath, lines.join(""));
+    if (fileExists) appendTo(this.metricsFilePath, lines.join(""));
     else writeFileAtomic(this.metricsFilePath, csvLine(this.metricsKeys) + lines.join(""));
     this.metrics.length = 0;
   }
@@ -144,4 +145,13 @@ function comparePyStr(a: string, b: string): number {
     if (d !== 0) return d;
   }
   return ca.length - cb.length;
+}
+
+// Rows are appended (a whole-file rewrite per flush would cost O(rows)); a failure names the file and the cause.
+function appendTo(path: string, text: string): void {
+  try {
+    appendFileSync(path, text);
+  } catch (err) {
+    throw describeIoError(err, "append to", path);
+  }
 }

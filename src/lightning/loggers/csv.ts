@@ -3,8 +3,9 @@
  * one row per logMetrics call) and `hparams.yaml`.
  */
 
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { FileSystemError, makeDirs } from "../../common/files.js";
+import { optionPlace } from "../../common/origins.js";
 import { CsvExperimentWriter } from "./csv-writer.js";
 import { versionFolder } from "./files.js";
 import type { FinalizeStatus, Hyperparameters } from "./logger.js";
@@ -44,8 +45,12 @@ export class CSVLogger extends VersionedDirLogger {
   /** The CSV writer; created (with its folder) on first use. */
   get experiment(): CsvExperimentWriter {
     if (this._experiment) return this._experiment;
-    mkdirSync(this.rootDir, { recursive: true });
-    this._experiment = new CsvExperimentWriter(this.logDir);
+    try {
+      makeDirs(this.rootDir);
+      this._experiment = new CsvExperimentWriter(this.logDir);
+    } catch (err) {
+      throw err instanceof FileSystemError ? err.withPlace(optionPlace(this, "save_dir")) : err;
+    }
     return this._experiment;
   }
 

@@ -1,34 +1,7 @@
-/** File helpers for the loggers: atomic replacement and Lightning's `version_N` numbering. */
-import {
-  closeSync,
-  fsyncSync,
-  openSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from "node:fs";
+/** File helpers for the loggers: Lightning's `version_N` numbering (atomic writes: src/common/files.ts). */
+import { readdirSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-
-/** Writes a whole file through a temporary name and a rename, so a crash leaves the old or the new file, never half. */
-export function writeFileAtomic(path: string, data: string | Buffer): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    const fd = openSync(tmp, "w");
-    try {
-      writeSync(fd, typeof data === "string" ? Buffer.from(data, "utf8") : data);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-}
 
 /** True when the path is an existing directory. */
 export function isDir(path: string): boolean {

@@ -6,9 +6,10 @@
 
 import { dirname } from "node:path";
 import { type ScalarTag, stringify } from "yaml";
+import { writeFileAtomic } from "../../common/files.js";
+import { isMapping } from "../../common/pyrepr.js";
 import { formatPyFloat, PyFloat } from "../../common/pyvalue.js";
-import { isDir, writeFileAtomic } from "./files.js";
-import { isMapping } from "./params.js";
+import { isDir } from "./files.js";
 
 /** PyYAML's represent_float: `.nan`, `.inf`, repr in lower case with `.0` before a bare exponent. */
 function pyYamlFloat(x: number): string {

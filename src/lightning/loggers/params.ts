@@ -2,10 +2,8 @@
  * Hyperparameter helpers shared by the loggers, after lightning.fabric.utilities.logger: convert, flatten with
  * `/`, sanitize to loggable primitives (with Python's str() for the rest), and prefix metric names.
  */
-import { isMapping, mappingEntries, pyRepr } from "../../common/pyrepr.js";
+import { isMapping, mappingEntries, pyStrOf } from "../../common/pyrepr.js";
 import { PyFloat } from "../../common/pyvalue.js";
-
-export { isMapping };
 
 /** `_convert_params`: undefined/null become `{}`; a Map becomes a plain object. */
 export function convertParams(params: Record<string, unknown> | Map<string, unknown> | null | undefined) {
@@ -27,17 +25,6 @@ export function flattenDict(
     else result[key] = v;
   }
   return result;
-}
-
-/** Python's str() of a value: strings as they are, containers and others as repr(). */
-export function pyStrOf(v: unknown): string {
-  if (typeof v === "string") return v;
-  if (v !== null && typeof v === "object" && !Array.isArray(v) && !isMapping(v) && !(v instanceof PyFloat)) {
-    // A class instance: its own toString when it has one, else Python's default `<Name object>` shape.
-    const own = String(v);
-    return own === "[object Object]" ? `<${v.constructor?.name ?? "object"} object>` : own;
-  }
-  return pyRepr(v);
 }
 
 /** `_sanitize_params`: numbers, strings and booleans stay; everything else becomes its Python str(). */

@@ -8,7 +8,6 @@
  */
 
 import * as torch from "../../torch/index.js";
-import { type FusedUpdate, microAccuracyUpdate } from "../../torch/ops/fused.js";
 import { keep } from "../../torch/scope.js";
 import { Tensor } from "../../torch/tensor.js";
 import { readOptions } from "../callbacks/options.js";
@@ -21,6 +20,7 @@ import {
   resolveAccuracyTask,
 } from "./accuracy-options.js";
 import { binaryStats, flat, microStats, perClassStats, STAT_NAMES } from "./confusion-counts.js";
+import { type FusedUpdate, microAccuracyUpdate } from "./fused-updates.js";
 import { checkBinaryTarget, checkClassLabels } from "./label-checks.js";
 import { asTensor, divideCounts, Metric, type MetricState } from "./metric.js";
 

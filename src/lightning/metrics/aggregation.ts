@@ -5,11 +5,11 @@
  */
 
 import * as torch from "../../torch/index.js";
-import { type FusedUpdate, meanScalarUpdate } from "../../torch/ops/fused.js";
 import { keep } from "../../torch/scope.js";
 import { Tensor } from "../../torch/tensor.js";
 import { emitWarning } from "../callbacks/messages.js";
 import { readOptions } from "../callbacks/options.js";
+import { type FusedUpdate, meanScalarUpdate } from "./fused-updates.js";
 import { asTensor, Metric, type MetricState, type StateReduce } from "./metric.js";
 
 /** How NaN inputs are treated (torchmetrics' nan_strategy). */

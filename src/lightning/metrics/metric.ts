@@ -4,7 +4,7 @@
  * current batch alone while also accumulating it. A Metric is an nn.Module, so it shows in model summaries and
  * moves with `.to(device)`; its state also follows the device of the inputs it is given.
  *
- * Memory (DESIGN.md §12): every intermediate is created inside torch.tidy; the state tensors, the cached
+ * Memory (docs/ARCHITECTURE.md, "Memory model"): every intermediate is created inside torch.tidy; the state tensors, the cached
  * compute() value and the last forward() value are owned by the metric (kept, freed when replaced, on reset or
  * dispose). Callers must not dispose what compute()/forward() return; clone it to keep it past the next call.
  */

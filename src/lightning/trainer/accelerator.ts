@@ -1,8 +1,11 @@
 // Accelerator, devices and precision: which device the module and batches go to, which precision runs there
 // (Lightning's AcceleratorConnector), and the process-wide torch flags. Unsupported combinations fail at
 // Trainer construction with the flag and the fix.
+
+import { OptionValueError } from "../../config/instantiate/check-options.js";
 import { useDeterministicAlgorithms } from "../../torch/deterministic.js";
 import { cuda, setNumThreads } from "../../torch/runtime.js";
+import { checkThreadCount } from "../../torch/thread-limits.js";
 import { checkAcceleratorName } from "../accelerator-registry.js";
 import { emitInfo, emitWarning } from "../callbacks/messages.js";
 import type { ResolvedTrainerOptions } from "./options.js";
@@ -91,10 +94,11 @@ export function checkPrecision(options: ResolvedTrainerOptions, device: DeviceCh
 export function applyThreads(options: ResolvedTrainerOptions): void {
   applyDeterministic(options.deterministic);
   if (options.numThreads !== null) {
-    if (!Number.isInteger(options.numThreads) || options.numThreads < 1) {
-      throw new RangeError(`Trainer(num_threads=${options.numThreads}): must be an integer >= 1`);
+    try {
+      setNumThreads(checkThreadCount(options.numThreads, "Trainer(num_threads)"));
+    } catch (err) {
+      throw err instanceof RangeError ? new OptionValueError("num_threads", err.message) : err;
     }
-    setNumThreads(options.numThreads);
   }
 }
 

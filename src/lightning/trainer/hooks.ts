@@ -2,6 +2,8 @@
 // current hook name recorded (it decides self.log's defaults), each call timed by the profiler when enabled.
 import { performance } from "node:perf_hooks";
 import { Callback, type CallbackHookName } from "../callbacks/callback.js";
+import { CheckpointCallback } from "../callbacks/checkpoint-callback.js";
+import { EarlyStopping } from "../callbacks/early-stopping.js";
 import type { LightningDataModule } from "../datamodule.js";
 import { LightningModule } from "../module.js";
 import type { SimpleProfiler } from "./profiler.js";
@@ -184,22 +186,14 @@ export class HookCaller {
   }
 }
 
-/** ModelCheckpoint and EarlyStopping (found by class name anywhere in the prototype chain). */
+/** The callbacks that monitor metrics (Lightning: isinstance(cb, (EarlyStopping, Checkpoint))). */
 export function isMonitoringCallback(cb: Callback): boolean {
-  for (let proto = Object.getPrototypeOf(cb); proto !== null; proto = Object.getPrototypeOf(proto)) {
-    const name = (proto.constructor as { name?: string }).name;
-    if (name === "ModelCheckpoint" || name === "Checkpoint" || name === "EarlyStopping") return true;
-  }
-  return false;
+  return cb instanceof CheckpointCallback || cb instanceof EarlyStopping;
 }
 
-/** Whether `cb` is a checkpointing callback (Lightning's `Checkpoint` subclasses). */
-export function isCheckpointCallback(cb: Callback): boolean {
-  for (let proto = Object.getPrototypeOf(cb); proto !== null; proto = Object.getPrototypeOf(proto)) {
-    const name = (proto.constructor as { name?: string }).name;
-    if (name === "ModelCheckpoint" || name === "Checkpoint") return true;
-  }
-  return false;
+/** Whether `cb` saves checkpoints (Lightning's `Checkpoint` subclasses: ModelCheckpoint). */
+export function isCheckpointCallback(cb: Callback): cb is CheckpointCallback {
+  return cb instanceof CheckpointCallback;
 }
 
 function asyncHookError(where: string): Error {

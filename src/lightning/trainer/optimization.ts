@@ -1,5 +1,6 @@
 // configureOptimizers' return value turned into optimizers and scheduler configs (Lightning's
 // _init_optimizers_and_lr_schedulers), and the scheduler stepping of the training loop.
+import { ReduceLROnPlateau } from "../../torch/optim/lr-scheduler/reduce-lr-on-plateau.js";
 import type { LRSchedulerConfig, OptimizerLike, OptimizersConfig, SchedulerLike } from "./types.js";
 
 /** A scheduler config with every default filled in. */
@@ -21,13 +22,6 @@ function isOptimizer(value: unknown): value is OptimizerLike {
     Array.isArray((value as OptimizerLike).paramGroups) &&
     typeof (value as OptimizerLike).step === "function"
   );
-}
-
-function isPlateau(scheduler: SchedulerLike): boolean {
-  for (let p = Object.getPrototypeOf(scheduler); p !== null; p = Object.getPrototypeOf(p)) {
-    if ((p.constructor as { name?: string }).name === "ReduceLROnPlateau") return true;
-  }
-  return false;
 }
 
 /** Normalises one scheduler entry (a scheduler or a config dict with camelCase or snake_case keys). */
@@ -55,7 +49,7 @@ function resolveScheduler(
       `The "frequency" key in lr scheduler config must be a positive integer, got ${frequency}`,
     );
   }
-  const plateau = isPlateau(scheduler);
+  const plateau = scheduler instanceof ReduceLROnPlateau;
   const mon = config.monitor ?? monitor ?? null;
   if (plateau && mon === null) {
     throw new Error(

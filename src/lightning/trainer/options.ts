@@ -2,6 +2,7 @@
 // normalised. Python distinguishes `1` (one batch) from `1.0` (all batches); JS numbers cannot, so an integral
 // JS number counts as an int and a PyFloat (what the config engine produces for `1.0`) as a float.
 import { PyFloat } from "../../common/pyvalue.js";
+import { OptionValueError } from "../../config/instantiate/check-options.js";
 import type { Callback } from "../callbacks/callback.js";
 import type { Logger } from "../loggers/logger.js";
 
@@ -122,14 +123,16 @@ export function resolveTrainerOptions(options: TrainerOptions): ResolvedTrainerO
     const v = options[key];
     if (v === undefined || v === null) return undefined;
     const n = v instanceof PyFloat ? v.value : v;
-    if (typeof n !== "number" || Number.isNaN(n))
-      throw new TypeError(`Trainer(${key}=${String(v)}): expected a number`);
+    if (typeof n !== "number" || Number.isNaN(n)) {
+      const got = typeof v === "string" ? `the string '${v}'` : `${typeof v} ${String(v)}`;
+      throw new OptionValueError(key, `Trainer(${key}=${String(v)}): expected a number, got ${got}`);
+    }
     return n;
   };
   const nonNegInt = (key: keyof TrainerOptions, fallback: number, min = 0): number => {
     const n = num(key) ?? fallback;
     if (!Number.isInteger(n) || n < min) {
-      throw new RangeError(`Trainer(${key}=${n}): must be an integer >= ${min}`);
+      throw new OptionValueError(key, `Trainer(${key}=${n}): must be an integer >= ${min}`);
     }
     return n;
   };
@@ -154,12 +157,15 @@ export function resolveTrainerOptions(options: TrainerOptions): ResolvedTrainerO
 
   const maxSteps = num("max_steps") ?? -1;
   if (!Number.isInteger(maxSteps) || maxSteps < -1)
-    throw new RangeError(`Trainer(max_steps=${maxSteps}): must be -1 or >= 0`);
+    throw new OptionValueError("max_steps", `Trainer(max_steps=${maxSteps}): must be -1 or >= 0`);
   let maxEpochs = num("max_epochs");
   // Lightning: 1000 epochs unless max_steps or max_time bounds the run.
   if (maxEpochs === undefined) maxEpochs = maxSteps === -1 && (options.max_time ?? null) === null ? 1000 : -1;
   if (!Number.isInteger(maxEpochs) || maxEpochs < -1) {
-    throw new RangeError(`Trainer(max_epochs=${maxEpochs}): must be -1 (no limit) or an integer >= 0`);
+    throw new OptionValueError(
+      "max_epochs",
+      `Trainer(max_epochs=${maxEpochs}): must be -1 (no limit) or an integer >= 0`,
+    );
   }
   const minSteps = num("min_steps") ?? null;
   let minEpochs = num("min_epochs");

@@ -1,41 +1,39 @@
-// The Trainer: Lightning 2.x's entry points (fit, validate, test, predict), flags and public state. The loops
-// live in fit-loop.ts and evaluation-loop.ts; this file wires stages, hooks, loggers and checkpoints together.
+// The Trainer (Lightning 2.x's public API): its entry points (fit, validate, test, predict), flags and the state
+// modules, callbacks and loggers read. It holds the loops (src/lightning/loops/) and the connectors
+// (./connectors/); run.ts runs an entry point from start to end. docs/ARCHITECTURE.md shows the whole picture.
 import { resolve } from "node:path";
-import { getRngState, setRngState } from "../../torch/generator.js";
+import { clipGradNorm_, clipGradValue_ } from "../../torch/nn/clip-grad.js";
 import type { Tensor } from "../../torch/tensor.js";
-import type { Callback, Stage } from "../callbacks/callback.js";
+import type { Callback } from "../callbacks/callback.js";
 import { LightningDataModule } from "../datamodule.js";
 import type { Logger } from "../loggers/logger.js";
+import { VersionedDirLogger } from "../loggers/versioned-dir-logger.js";
+import { EvaluationLoop } from "../loops/evaluation-loop.js";
+import { FitLoop } from "../loops/fit-loop.js";
+import { PredictionLoop } from "../loops/prediction-loop.js";
+import type { Loader } from "../loops/utilities.js";
 import type { LightningModule } from "../module.js";
-import { clipGradNorm_, clipGradValue_ } from "../utils/clip-grad.js";
+import { createStrategy } from "../strategies/ddp.js";
+import type { Strategy } from "../strategies/strategy.js";
 import { applyThreads, checkPrecision, type DeviceChoice, resolveDevice } from "./accelerator.js";
-import { dumpCheckpoint, resumeCheckpointRuns, writeCheckpoint } from "./checkpoint-connector.js";
-import type { Loader } from "./data.js";
-import { buildCallbacks, buildLoggers, mergeModelCallbacks } from "./defaults.js";
-import { type EvalProgress, newEvalProgress } from "./evaluation-loop.js";
+import { buildCallbacks } from "./connectors/callback-connector.js";
+import { CheckpointConnector } from "./connectors/checkpoint-connector.js";
+import { DataConnector, type StageInputs } from "./connectors/data-connector.js";
+import { resolveLogOptions } from "./connectors/log-options.js";
+import { buildLoggers, LoggerConnector } from "./connectors/logger-connector.js";
+import { SignalConnector } from "./connectors/signal-connector.js";
 import { checkAnomaly, TrainerFlags } from "./flags.js";
 import { HookCaller, isCheckpointCallback } from "./hooks.js";
-import { resolveLogOptions } from "./log-options.js";
-import { LoggerConnector } from "./logger-connector.js";
 import type { ResolvedSchedulerConfig } from "./optimization.js";
-import { limitBatches, resolveTrainerOptions, type TrainerOptions } from "./options.js";
+import { resolveTrainerOptions, type TrainerOptions } from "./options.js";
 import { type PrecisionPlugin, precisionPlugin, usePluginsOption } from "./precision.js";
 import { SimpleProfiler } from "./profiler.js";
-import { FitProgress } from "./progress.js";
-import { ResultCollection } from "./results.js";
-import { EpochRng } from "./rng.js";
-import { InterruptHandler } from "./signals.js";
-import { type StageInputs, StageRunner } from "./stage.js";
-import type { Strategy } from "./strategy.js";
-import { createStrategy } from "./strategy-ddp.js";
+import { runEntryPoint } from "./run.js";
+import type { TrainerFn, TrainerState } from "./states.js";
 import type { LogOptions, LogValue, MetricsDict, OptimizerLike } from "./types.js";
 
-/** Lightning's trainer.state: the entry point running and the loop running now. */
-export interface TrainerState {
-  fn: "fit" | "validate" | "test" | "predict" | null;
-  stage: "train" | "sanity_check" | "validate" | "test" | "predict" | null;
-  status: "initializing" | "running" | "finished" | "interrupted";
-}
+export type { StageInputs } from "./connectors/data-connector.js";
+export type { TrainerState } from "./states.js";
 
 /** Runs a LightningModule's training, validation, test and prediction with Lightning 2.x semantics. */
 export class Trainer extends TrainerFlags {
@@ -47,13 +45,7 @@ export class Trainer extends TrainerFlags {
   readonly loggers: Logger[];
   readonly profiler: SimpleProfiler | null;
   readonly hooks: HookCaller;
-  readonly loggerConnector: LoggerConnector;
   readonly state: TrainerState = { fn: null, stage: null, status: "initializing" };
-  readonly progress = new FitProgress();
-  readonly valProgress: EvalProgress = newEvalProgress();
-  readonly validateProgress: EvalProgress = newEvalProgress();
-  readonly testProgress: EvalProgress = newEvalProgress();
-  readonly predictProgress: EvalProgress = newEvalProgress();
   /** Set by callbacks (EarlyStopping) to end fit after the current step/epoch. */
   shouldStop = false;
   /** The hook now running (decides self.log's defaults). */
@@ -62,43 +54,21 @@ export class Trainer extends TrainerFlags {
   lrSchedulerConfigs: ResolvedSchedulerConfig[] = [];
   /** The checkpoint that the running fit resumed from (or validate/test loaded). */
   ckptPath: string | null = null;
-  trainDataloader: Loader | null = null;
-  valDataloaders: Loader[] = [];
-  testDataloaders: Loader[] = [];
-  predictDataloaders: Loader[] = [];
-  numTrainingBatches = 0;
-  numValBatches: number[] = [];
-  numSanityValBatches: number[] = [];
-  numTestBatches: number[] = [];
-  numPredictBatches: number[] = [];
-  /** Validate every this many training batches (Infinity: only at epoch end). */
-  valCheckBatch = Number.POSITIVE_INFINITY;
-  /** Whether this fit has a validation loop (val data, validationStep overridden, limit_val_batches > 0). */
-  enableValidation = false;
-  get isGlobalZero(): boolean {
-    return this.strategy.isGlobalZero;
-  }
-  get globalRank(): number {
-    return this.strategy.globalRank;
-  }
-  get localRank(): number {
-    return this.strategy.localRank;
-  }
-  get nodeRank(): number {
-    return this.strategy.nodeRank;
-  }
-  get worldSize(): number {
-    return this.strategy.worldSize;
-  }
-  /** The epoch-start RNG state (saved in checkpoints for exact mid-epoch resume). */
-  readonly rng = new EpochRng();
-  readonly trainResults = new ResultCollection(true);
-  readonly evalResults = new ResultCollection(false);
+
+  // The loops (Lightning's trainer.fit_loop, validate_loop, test_loop, predict_loop).
+  readonly fitLoop: FitLoop;
+  readonly validateLoop: EvaluationLoop;
+  readonly testLoop: EvaluationLoop;
+  readonly predictLoop: PredictionLoop;
+
+  // The connectors.
+  readonly loggerConnector: LoggerConnector;
+  readonly checkpointConnector: CheckpointConnector;
+  readonly dataConnector: DataConnector;
+  readonly signalConnector = new SignalConnector();
+
   #module: LightningModule | null = null;
   #datamodule: LightningDataModule | null = null;
-  readonly #interrupts = new InterruptHandler();
-  #lastYield = 0;
-  readonly #stages: StageRunner;
 
   /** Builds a trainer; options use Lightning's snake_case flag names (`max_epochs`, `limit_val_batches`). */
   constructor(options: TrainerOptions = {}) {
@@ -111,8 +81,13 @@ export class Trainer extends TrainerFlags {
     this.callbacks = buildCallbacks(options.callbacks, this.options);
     this.profiler = this.options.profiler === "simple" ? new SimpleProfiler() : null;
     this.hooks = new HookCaller(this);
+    this.fitLoop = new FitLoop(this);
+    this.validateLoop = new EvaluationLoop(this, "validate");
+    this.testLoop = new EvaluationLoop(this, "test");
+    this.predictLoop = new PredictionLoop(this);
     this.loggerConnector = new LoggerConnector(this);
-    this.#stages = new StageRunner(this, this.#interrupts);
+    this.checkpointConnector = new CheckpointConnector(this);
+    this.dataConnector = new DataConnector(this);
     usePluginsOption(this, options.plugins);
   }
 
@@ -122,7 +97,7 @@ export class Trainer extends TrainerFlags {
   async fit(model: LightningModule, inputs: StageInputs | LightningDataModule = {}): Promise<void> {
     const stageInputs = asInputs(inputs);
     if (stageInputs.ckptPath) this.resumeLoggerRuns(stageInputs.ckptPath);
-    await this.strategy.run(this, "fit", () => this.#stages.run("fit", model, stageInputs));
+    await this.#run("fit", model, stageInputs);
   }
 
   /**
@@ -130,41 +105,39 @@ export class Trainer extends TrainerFlags {
    * anything is logged, an app that logs before fit (the template's log_hyperparameters) calls it first.
    */
   resumeLoggerRuns(ckptPath: string): void {
-    resumeCheckpointRuns(this, ckptPath);
+    this.checkpointConnector.resumeLoggerRuns(ckptPath);
   }
   /** Runs the validation loop once; returns the logged metrics per dataloader. */
   async validate(
     model?: LightningModule | null,
     inputs: StageInputs | LightningDataModule = {},
   ): Promise<MetricsDict[]> {
-    return (await this.strategy.run(this, "validate", () =>
-      this.#stages.run("validate", model ?? this.#module, this.defaultCkpt(model, inputs)),
-    )) as MetricsDict[];
+    return (await this.#run("validate", model, this.#defaultCkpt(model, inputs))) as MetricsDict[];
   }
   /** Runs the test loop once; `ckptPath: "best" | "last" | path` loads weights first. */
   async test(
     model?: LightningModule | null,
     inputs: StageInputs | LightningDataModule = {},
   ): Promise<MetricsDict[]> {
-    return (await this.strategy.run(this, "test", () =>
-      this.#stages.run("test", model ?? this.#module, this.defaultCkpt(model, inputs)),
-    )) as MetricsDict[];
+    return (await this.#run("test", model, this.#defaultCkpt(model, inputs))) as MetricsDict[];
   }
   /** Runs predictStep over the predict dataloader(s); the caller owns the returned tensors. */
   async predict(
     model?: LightningModule | null,
     inputs: StageInputs | LightningDataModule = {},
   ): Promise<unknown[]> {
-    return (await this.strategy.run(this, "predict", () =>
-      this.#stages.run("predict", model ?? this.#module, this.defaultCkpt(model, inputs)),
-    )) as unknown[];
+    return (await this.#run("predict", model, this.#defaultCkpt(model, inputs))) as unknown[];
+  }
+
+  #run(fn: TrainerFn, model: LightningModule | null | undefined, inputs: StageInputs): Promise<unknown> {
+    return this.strategy.run(this, fn, () => runEntryPoint(this, fn, model ?? this.#module, inputs));
   }
 
   /**
    * Lightning's checkpoint choice for validate/test/predict: without a model argument (reusing the fitted
    * one) and without ckptPath, the best checkpoint is used when a ModelCheckpoint saved one.
    */
-  private defaultCkpt(
+  #defaultCkpt(
     model: LightningModule | null | undefined,
     given: StageInputs | LightningDataModule,
   ): StageInputs {
@@ -181,15 +154,34 @@ export class Trainer extends TrainerFlags {
       throw new Error("The Trainer has no LightningModule attached (call fit/validate/test first).");
     return this.#module;
   }
+  /** Whether a LightningModule is attached (lightningModule throws when none is). */
+  get hasLightningModule(): boolean {
+    return this.#module !== null;
+  }
   get datamodule(): LightningDataModule | null {
     return this.#datamodule;
   }
-  /** Attaches the module and datamodule of a stage (called by the stage runner). */
+  /** Attaches the module and datamodule of an entry point (called when it starts). */
   attach(module: LightningModule, datamodule: LightningDataModule | null): void {
     this.#module = module;
     this.#datamodule = datamodule;
     module.trainer = this;
     if (datamodule !== null) datamodule.trainer = this;
+  }
+  get isGlobalZero(): boolean {
+    return this.strategy.isGlobalZero;
+  }
+  get globalRank(): number {
+    return this.strategy.globalRank;
+  }
+  get localRank(): number {
+    return this.strategy.localRank;
+  }
+  get nodeRank(): number {
+    return this.strategy.nodeRank;
+  }
+  get worldSize(): number {
+    return this.strategy.worldSize;
   }
   /** The first logger (Lightning's trainer.logger), or null. */
   get logger(): Logger | null {
@@ -197,14 +189,15 @@ export class Trainer extends TrainerFlags {
   }
   /** Completed epochs; the index of the epoch running now. */
   get currentEpoch(): number {
-    return this.progress.epoch.current.completed;
+    return this.fitLoop.epochProgress.current.completed;
   }
   /** Optimizer steps taken. */
   get globalStep(): number {
-    return this.progress.optimStep.total.completed;
+    return this.fitLoop.epochLoop.globalStep;
   }
+  /** Optimizer steps as loggers count them (Lightning's `_batches_that_stepped`). */
   get batchesThatStepped(): number {
-    return this.progress.batchesThatStepped;
+    return this.fitLoop.epochLoop.batchesThatStepped;
   }
   get training(): boolean {
     return this.state.stage === "train";
@@ -221,10 +214,43 @@ export class Trainer extends TrainerFlags {
   get sanityChecking(): boolean {
     return this.state.stage === "sanity_check";
   }
-  /** Whether the result collection of the training loop is the active one. */
-  get activeResults(): ResultCollection | null {
-    if (this.state.stage === null) return null;
-    return this.state.stage === "train" ? this.trainResults : this.evalResults;
+  /** The training loader of the running fit. */
+  get trainDataloader(): Loader | null {
+    return this.fitLoop.trainDataloader;
+  }
+  get valDataloaders(): Loader[] {
+    return this.fitLoop.epochLoop.valLoop.loaders;
+  }
+  get testDataloaders(): Loader[] {
+    return this.testLoop.loaders;
+  }
+  get predictDataloaders(): Loader[] {
+    return this.predictLoop.loaders;
+  }
+  /** Training batches per epoch (after limit_train_batches). */
+  get numTrainingBatches(): number {
+    return this.fitLoop.numTrainingBatches;
+  }
+  /** Validation batches per loader: fit's validation, or trainer.validate's. */
+  get numValBatches(): number[] {
+    return this.state.fn === "fit" ? this.fitLoop.epochLoop.valLoop.maxBatches : this.validateLoop.maxBatches;
+  }
+  get numSanityValBatches(): number[] {
+    return this.fitLoop.epochLoop.valLoop.sanityMaxBatches;
+  }
+  get numTestBatches(): number[] {
+    return this.testLoop.maxBatches;
+  }
+  get numPredictBatches(): number[] {
+    return this.predictLoop.maxBatches;
+  }
+  /** Validate every this many training batches (Infinity: only at epoch end). */
+  get valCheckBatch(): number {
+    return this.fitLoop.epochLoop.valCheckBatch;
+  }
+  /** Whether the running fit has a validation loop. */
+  get enableValidation(): boolean {
+    return this.fitLoop.enableValidation;
   }
   get callbackMetrics(): MetricsDict {
     return this.loggerConnector.callbackMetrics;
@@ -250,8 +276,8 @@ export class Trainer extends TrainerFlags {
   get logDir(): string {
     const first = this.loggers[0];
     if (first === undefined) return this.defaultRootDir;
-    const name = first.constructor.name;
-    const dir = name === "CSVLogger" || name === "TensorBoardLogger" ? first.logDir : first.saveDir;
+    // Lightning reads log_dir of its CSV and TensorBoard loggers (a version folder), save_dir of the others.
+    const dir = first instanceof VersionedDirLogger ? first.logDir : first.saveDir;
     return dir ?? this.defaultRootDir;
   }
   get defaultRootDir(): string {
@@ -270,7 +296,7 @@ export class Trainer extends TrainerFlags {
   }
   /** Whether a Ctrl-C asked the running fit to stop. */
   get interrupted(): boolean {
-    return this.#interrupts.requested;
+    return this.signalConnector.requested;
   }
 
   // ---- services for modules, callbacks and loops ------------------------------------------------------------
@@ -278,30 +304,14 @@ export class Trainer extends TrainerFlags {
   /** self.log's backend: validates the call for the current hook and records it. */
   logFromModule(name: string, value: LogValue, options: LogOptions): void {
     const resolved = resolveLogOptions(this.currentFxName, name, options);
-    const results = this.activeResults;
+    const results = this.loggerConnector.activeResults;
     if (results === null) return;
     results.log(this.currentFxName!, name, value, resolved);
   }
 
   /** Saves a checkpoint of the current state to `filepath` (what ModelCheckpoint calls). */
-  async saveCheckpoint(filepath: string, weightsOnly = false): Promise<void> {
-    if (!this.isGlobalZero) return; // Lightning's strategy.save_checkpoint writes on global rank 0 only
-    for (const logger of this.loggers) {
-      const started = (logger as { whenStarted?: () => Promise<unknown> }).whenStarted;
-      if (typeof started === "function") await started.call(logger);
-    }
-    const checkpoint = await dumpCheckpoint(this, weightsOnly);
-    writeCheckpoint(checkpoint, filepath);
-  }
-
-  /** The `loops` entry of checkpoints. */
-  loopsStateDict(): Record<string, unknown> {
-    return this.progress.stateDict(
-      this.valProgress,
-      this.validateProgress,
-      this.testProgress,
-      this.predictProgress,
-    );
+  saveCheckpoint(filepath: string, weightsOnly = false): Promise<void> {
+    return this.checkpointConnector.save(filepath, weightsOnly);
   }
 
   /** Clips the gradients of `optimizer`'s parameters (LightningModule.clipGradients). */
@@ -318,24 +328,9 @@ export class Trainer extends TrainerFlags {
     checkAnomaly(this, loss);
   }
 
-  /**
-   * Runs the batch-transfer hooks (the datamodule's versions replace the module's when it defines them). The
-   * result is a Promise only when a hook returned one; hooks left at their pass-through defaults are skipped.
-   */
+  /** Runs the batch-transfer hooks (the datamodule's versions replace the module's); see DataConnector. */
   transferBatch(batch: unknown, dataloaderIdx: number): unknown {
-    const dm = this.#datamodule as unknown as Record<string, unknown> | null;
-    const call = (name: string, ...args: unknown[]): unknown => {
-      if (dm !== null && typeof dm[name] === "function") return this.hooks.datamodule(name, ...args);
-      if (this.hooks.skipsModuleHook(name)) return args[0];
-      return this.hooks.module(name, ...args);
-    };
-    const then = (value: unknown, next: (v: unknown) => unknown): unknown =>
-      value instanceof Promise ? value.then(next) : next(value);
-    return then(call("onBeforeBatchTransfer", batch, dataloaderIdx), (b) =>
-      then(call("transferBatchToDevice", b, this.device, dataloaderIdx), (moved) =>
-        call("onAfterBatchTransfer", moved, dataloaderIdx),
-      ),
-    );
+    return this.dataConnector.transferBatch(batch, dataloaderIdx);
   }
 
   /** Times `fn` under `action` when profiling. */
@@ -343,74 +338,16 @@ export class Trainer extends TrainerFlags {
     return this.profiler === null ? fn() : this.profiler.profile(action, fn);
   }
 
-  /**
-   * Lets signals and finalizers run between steps (Node delivers them only from the event loop). A turn of the
-   * loop costs 5-30 us, so it is taken once YIELD_INTERVAL_MS have passed since the last one, not after every
-   * step: a Ctrl-C is then seen at most that long after it arrives, still between two steps. `force` yields
-   * now (before a validation or the epoch-end hooks, which may save checkpoints).
-   */
+  /** Lets signals and finalizers run between steps (see SignalConnector); `force` yields now. */
   yieldToEventLoop(force = false): Promise<void> | undefined {
-    const now = performance.now();
-    if (!force && now - this.#lastYield < YIELD_INTERVAL_MS) return undefined;
-    this.#lastYield = now;
-    return new Promise((r) => setImmediate(r));
+    return this.signalConnector.yieldToEventLoop(force);
   }
 
   /** Throws the interruption signal when Ctrl-C was pressed (checked between steps). */
   throwIfInterrupted(): void {
-    this.#interrupts.throwIfRequested();
-  }
-
-  /** Validation inside fit: switches the stage, runs the loop, switches back. */
-  async runValidationInFit(): Promise<void> {
-    const { validateDuringFit } = await import("./fit-loop.js");
-    // A Ctrl-C that arrived during the training steps stops the fit before this validation (and its saves).
-    await this.yieldToEventLoop(true);
-    this.throwIfInterrupted();
-    this.state.stage = "validate";
-    try {
-      await validateDuringFit(this);
-      this.strategy.agreeOnStop(this);
-    } finally {
-      this.state.stage = "train";
-    }
-  }
-
-  /** Runs `fn` with the global RNG state restored afterwards (Lightning's isolate_rng for the sanity check). */
-  async isolateRng<T>(fn: () => Promise<T>): Promise<T> {
-    const saved = getRngState();
-    try {
-      return await fn();
-    } finally {
-      setRngState(saved);
-      saved.dispose();
-    }
-  }
-
-  /** Number of batches allowed by a limit flag for `stage`. */
-  limitFor(stage: "train" | "val" | "test" | "predict", length: number): number {
-    const limit = {
-      train: this.options.limitTrainBatches,
-      val: this.options.limitValBatches,
-      test: this.options.limitTestBatches,
-      predict: this.options.limitPredictBatches,
-    }[stage];
-    return limitBatches(stage, length, limit);
-  }
-
-  /** Replaces callbacks of the same classes with the module's configureCallbacks() result. */
-  attachModelCallbacks(fromModel: Callback[]): void {
-    this.callbacks = mergeModelCallbacks(this.callbacks, fromModel);
-  }
-
-  /** For setup/teardown: the stage name Lightning passes. */
-  stageName(): Stage {
-    return this.state.fn ?? "fit";
+    this.signalConnector.throwIfRequested();
   }
 }
-
-/** How often the loops let the event loop run (signals, finalizers) between batches. */
-const YIELD_INTERVAL_MS = 20;
 
 /** Lightning also accepts the datamodule itself as the second argument (`trainer.fit(model, dm)`). */
 function asInputs(given: StageInputs | LightningDataModule): StageInputs {

@@ -1,9 +1,9 @@
 // The learning-rate finder's schedulers (Lightning's _ExponentialLR and _LinearLR): from the optimizer's
 // starting lr (the finder's min_lr) towards end_lr over num_iter steps, with Lightning's arithmetic (the lr
 // of step k > 0 uses r = (k + 1) / num_iter, so the second value skips r = 1 / num_iter, as Lightning's does).
-import { LRScheduler } from "../../torch/optim/lr_scheduler/lr-scheduler.js";
-import type { StateReader } from "../../torch/optim/lr_scheduler/state.js";
-import type { SchedulableOptimizer, SchedulerStateDict } from "../../torch/optim/lr_scheduler/types.js";
+import { LRScheduler } from "../../torch/optim/lr-scheduler/lr-scheduler.js";
+import type { StateReader } from "../../torch/optim/lr-scheduler/state.js";
+import type { SchedulableOptimizer, SchedulerStateDict } from "../../torch/optim/lr-scheduler/types.js";
 
 /** How the finder raises the lr. */
 export type LRFinderMode = "exponential" | "linear";

@@ -1,11 +1,13 @@
 // Activation layers: ReLU, LeakyReLU, GELU, SiLU, Sigmoid, Tanh, Softmax, LogSoftmax.
 // `inplace` options are accepted for PyTorch compatibility and printed, but the result is computed out of
 // place (same values; autograd-safe).
+
+import { pyReprString } from "../../common/pyrepr.js";
 import { sigmoid, tanh } from "../ops/math.js";
 import { gelu, leakyRelu, logSoftmax, relu, silu, softmax } from "../ops/nn.js";
 import type { Tensor } from "../tensor.js";
 import { Module } from "./module.js";
-import { pyFloat, pyStrRepr } from "./pyrepr.js";
+import { pyFloat } from "./module-repr.js";
 
 /** The `inplace` option of activations. */
 export interface InplaceOptions {
@@ -58,7 +60,7 @@ export class GELU extends Module {
     return gelu(input, { approximate: this.approximate });
   }
   override extraRepr(): string {
-    return `approximate=${pyStrRepr(this.approximate)}`;
+    return `approximate=${pyReprString(this.approximate)}`;
   }
 }
 

@@ -3,8 +3,8 @@ import { conv2d } from "../ops/nn.js";
 import type { Tensor } from "../tensor.js";
 import { type FactoryOptions, resetWeightAndBias } from "./linear.js";
 import { Module } from "./module.js";
+import { pyTuple } from "./module-repr.js";
 import { emptyParameter, type Parameter } from "./parameter.js";
-import { pyTuple } from "./pyrepr.js";
 
 type Pair = number | [number, number];
 

@@ -1,8 +1,10 @@
 // Dropout.
+
+import { pyStr } from "../../common/pyvalue.js";
 import { dropout } from "../ops/nn.js";
 import type { Tensor } from "../tensor.js";
 import { Module } from "./module.js";
-import { pyBool, pyFloat } from "./pyrepr.js";
+import { pyFloat } from "./module-repr.js";
 
 /** Zeroes elements with probability p in training mode (scaling the rest by 1 / (1 - p)); identity in eval. */
 export class Dropout extends Module {
@@ -22,6 +24,6 @@ export class Dropout extends Module {
   }
 
   override extraRepr(): string {
-    return `p=${pyFloat(this.p)}, inplace=${pyBool(this.inplace)}`;
+    return `p=${pyFloat(this.p)}, inplace=${pyStr(this.inplace)}`;
   }
 }

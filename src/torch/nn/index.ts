@@ -21,4 +21,4 @@ export { countParameters, Module, type ModuleTarget, type ParameterCounts } from
 export * from "./normalization.js";
 export { emptyParameter, Parameter } from "./parameter.js";
 export * from "./sparse.js";
-export { type LoadStateDictResult, StateDictError, type StateDictInput } from "./state_dict.js";
+export { type LoadStateDictResult, StateDictError, type StateDictInput } from "./state-dict.js";

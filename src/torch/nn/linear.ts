@@ -1,4 +1,6 @@
 // Linear, Identity and Flatten.
+
+import { pyStr } from "../../common/pyvalue.js";
 import type { Device, DType } from "../dtype.js";
 import { calculateFanInAndFanOut, kaiming_uniform_, uniform_ } from "../ops/init.js";
 import { linear } from "../ops/nn.js";
@@ -6,7 +8,6 @@ import { flatten } from "../ops/shape.js";
 import type { Tensor } from "../tensor.js";
 import { Module } from "./module.js";
 import { emptyParameter, type Parameter } from "./parameter.js";
-import { pyBool } from "./pyrepr.js";
 
 /** Where and in which dtype a layer creates its parameters (PyTorch's factory_kwargs). */
 export interface FactoryOptions {
@@ -56,7 +57,7 @@ export class Linear extends Module {
   }
 
   override extraRepr(): string {
-    return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${pyBool(this.bias !== null)}`;
+    return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${pyStr(this.bias !== null)}`;
   }
 }
 

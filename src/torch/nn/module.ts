@@ -12,9 +12,9 @@ import { isFloatingDtype } from "../dtype.js";
 import { native } from "../native.js";
 import { keep } from "../scope.js";
 import { Tensor } from "../tensor.js";
+import { indentTail } from "./module-repr.js";
 import { Parameter } from "./parameter.js";
-import { indentTail } from "./pyrepr.js";
-import { type LoadStateDictResult, loadStateDict, type StateDictInput, stateDict } from "./state_dict.js";
+import { type LoadStateDictResult, loadStateDict, type StateDictInput, stateDict } from "./state-dict.js";
 
 const meta: unique symbol = Symbol("kiln.nn.module");
 

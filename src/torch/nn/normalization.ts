@@ -1,4 +1,6 @@
 // BatchNorm1d, BatchNorm2d and LayerNorm.
+
+import { pyStr } from "../../common/pyvalue.js";
 import { zeros } from "../creation.js";
 import { native } from "../native.js";
 import { ones_, zeros_ } from "../ops/init.js";
@@ -6,8 +8,8 @@ import { batchNorm, layerNorm } from "../ops/nn.js";
 import type { Tensor } from "../tensor.js";
 import type { FactoryOptions } from "./linear.js";
 import { Module } from "./module.js";
+import { pyFloat, pyTuple } from "./module-repr.js";
 import { emptyParameter, type Parameter } from "./parameter.js";
-import { pyBool, pyFloat, pyTuple } from "./pyrepr.js";
 
 /** Options of BatchNorm1d/2d (PyTorch's keyword names; momentum null = cumulative moving average). */
 export interface BatchNormOptions extends FactoryOptions {
@@ -116,8 +118,8 @@ export abstract class BatchNorm extends Module {
   override extraRepr(): string {
     return (
       `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${pyFloat(this.momentum)}, ` +
-      `affine=${pyBool(this.affine)}, bias=${pyBool(this.bias !== null)}, ` +
-      `track_running_stats=${pyBool(this.trackRunningStats)}`
+      `affine=${pyStr(this.affine)}, bias=${pyStr(this.bias !== null)}, ` +
+      `track_running_stats=${pyStr(this.trackRunningStats)}`
     );
   }
 }
@@ -180,7 +182,7 @@ export class LayerNorm extends Module {
   override extraRepr(): string {
     return (
       `${pyTuple(this.normalizedShape)}, eps=${pyFloat(this.eps)}, ` +
-      `elementwise_affine=${pyBool(this.elementwiseAffine)}, bias=${pyBool(this.bias !== null)}`
+      `elementwise_affine=${pyStr(this.elementwiseAffine)}, bias=${pyStr(this.bias !== null)}`
     );
   }
 }

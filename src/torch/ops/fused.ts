@@ -1,27 +1,21 @@
-// Fused per-step ops (native/ops_fused.cc): one native call for what the data path and the metrics did in a chain
-// of small ops, with bitwise the same results.
+// Fused ops (native/ops_fused.cc): one native call for what a chain of small ops does on a training step's hot
+// path, with bitwise the same results. What the values mean is the caller's: the MNIST datamodule normalises
+// bytes with gatherBytesLut, the metrics count with the others (src/lightning/metrics/fused-updates.ts).
 import { type Handle, native } from "../native.js";
 import { type Tensor, wrap } from "../tensor.js";
 
 declare module "../native.js" {
   interface NativeAddon {
     gatherBytesLut(bytes: Handle, index: Handle, lut: Handle): Handle;
-    microAccuracyUpdate(
+    labelMatchCount(
       preds: Handle,
       target: Handle,
       numClasses: number,
-      validate: boolean,
-      states: Handle[],
-      withValue: boolean,
-    ): Handle | null | undefined;
-    meanScalarUpdate(
-      value: Handle,
-      weight: number,
-      mean: Handle,
-      total: Handle,
-      nanCheck: boolean,
-      withValue: boolean,
-    ): Handle | null | undefined;
+      checkRange: boolean,
+      like: Handle,
+    ): [matches: number, labels: number] | null;
+    addScalars_(tensors: Handle[], values: number[]): void;
+    accumulateWeighted_(sum: Handle, total: Handle, value: Handle, weight: number, skipNaN: boolean): boolean;
   }
 }
 
@@ -30,55 +24,40 @@ export function gatherBytesLut(bytes: Tensor, index: Tensor, lut: Tensor): Tenso
   return wrap(native().gatherBytesLut(bytes.handle, index.handle, lut.handle));
 }
 
-/** What a fused metric update gave: `applied` false when nothing changed (the general path must run). */
-export interface FusedUpdate {
-  applied: boolean;
-  /** The batch value (when asked for and applied). */
-  value: Tensor | null;
-}
-
-const NOT_APPLIED: FusedUpdate = { applied: false, value: null };
-const APPLIED: FusedUpdate = { applied: true, value: null };
-
-function fusedResult(h: Handle | null | undefined): FusedUpdate {
-  if (h === null) return NOT_APPLIED;
-  if (h === undefined) return APPLIED;
-  return { applied: true, value: wrap(h) };
-}
-
 /**
- * Multiclass micro top-1 accuracy update: labels (or argmax of [N, C] scores) vs int64 target labels, adding
- * tp, fp, tn, fn to the 0-d int64 `states` in place; with `withValue` also the batch accuracy (float32 0-d).
- * Not applied (nothing changed) when `validate` finds a label outside [0, numClasses).
+ * How many of `target`'s int64 labels equal the predictions, and how many labels there are: `preds` holds
+ * labels (integral) or scores [N, numClasses] (a row's label is its argmax: the first maximum, NaN counting as
+ * the largest). Null when the inputs are not of that form or not on `like`'s device, or when `checkRange` finds
+ * a label outside [0, numClasses).
  */
-export function microAccuracyUpdate(
+export function labelMatchCount(
   preds: Tensor,
   target: Tensor,
   numClasses: number,
-  validate: boolean,
-  states: [Tensor, Tensor, Tensor, Tensor],
-  withValue: boolean,
-): FusedUpdate {
-  const handles = states.map((s) => s.handle);
-  return fusedResult(
-    native().microAccuracyUpdate(preds.handle, target.handle, numClasses, validate, handles, withValue),
+  checkRange: boolean,
+  like: Tensor,
+): [matches: number, labels: number] | null {
+  return native().labelMatchCount(preds.handle, target.handle, numClasses, checkRange, like.handle);
+}
+
+/** Adds `values[i]` to the one-element tensor `tensors[i]` in place, for every i (integral numbers as ints). */
+export function addScalars_(tensors: readonly Tensor[], values: readonly number[]): void {
+  native().addScalars_(
+    tensors.map((t) => t.handle),
+    [...values],
   );
 }
 
 /**
- * MeanMetric's update for a 0-d float32 `value`: mean += value * weight, total += weight (in place); with
- * `withValue` also the batch mean. Not applied (nothing changed) for another dtype, shape or device than the
- * states', or a NaN value when `nanCheck`.
+ * sum += value * weight and total += weight, in place, for a 0-d float32 `value` on sum's device; false (nothing
+ * changed) for any other value, or a NaN one when `skipNaN`.
  */
-export function meanScalarUpdate(
+export function accumulateWeighted_(
+  sum: Tensor,
+  total: Tensor,
   value: Tensor,
   weight: number,
-  mean: Tensor,
-  total: Tensor,
-  nanCheck: boolean,
-  withValue: boolean,
-): FusedUpdate {
-  return fusedResult(
-    native().meanScalarUpdate(value.handle, weight, mean.handle, total.handle, nanCheck, withValue),
-  );
+  skipNaN: boolean,
+): boolean {
+  return native().accumulateWeighted_(sum.handle, total.handle, value.handle, weight, skipNaN);
 }

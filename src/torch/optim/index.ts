@@ -6,7 +6,7 @@ import { SGD } from "./sgd.js";
 
 export type { AdagradOptions, AdagradParamGroup } from "./adagrad.js";
 export type { AdamOptions, AdamParamGroup, AdamWOptions } from "./adam.js";
-export * from "./lr_scheduler/index.js";
+export * from "./lr-scheduler/index.js";
 export {
   type CreatedState,
   Optimizer,

@@ -1,8 +1,9 @@
 /**
  * Optimizer: PyTorch's optimizer base class (torch/optim/optimizer.py, 2.13) over Kiln's fused native steps.
  * Param groups, per-parameter state keyed by the parameter tensor, zero_grad, state_dict/load_state_dict in
- * PyTorch's format. A step crosses into C++ once per param group (DESIGN.md §5): the native side reads each
- * parameter's gradient, skips parameters without one, creates missing state and updates everything there.
+ * PyTorch's format. A step crosses into C++ once per param group (docs/ARCHITECTURE.md, "Facts"): the native
+ * side reads each parameter's gradient, skips parameters without one, creates missing state and updates
+ * everything there.
  */
 import { enableGrad } from "../autograd.js";
 import { type Handle, native } from "../native.js";

@@ -6,9 +6,9 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { elementSize } from "./dtypes.js";
-import { unpickle } from "./pickle_reader.js";
-import { PickleError, PyDict, UnsupportedPickleContent } from "./pickle_values.js";
-import { resolveTorchGlobal, StorageType, type TypedStorage } from "./torch_globals.js";
+import { unpickle } from "./pickle-reader.js";
+import { PickleError, PyDict, UnsupportedPickleContent } from "./pickle-values.js";
+import { resolveTorchGlobal, StorageType, type TypedStorage } from "./torch-globals.js";
 import {
   getTensorAdapter,
   markOrderedDict,
@@ -20,16 +20,19 @@ import {
 import {
   BufferSource,
   FileSource,
+  InflateLimitError,
   type RandomAccessSource,
   ZipFormatError,
   ZipReader,
-} from "./zip_reader.js";
+} from "./zip-reader.js";
 
 export interface LoadOptions {
   /** Return RawTensor even when a TensorAdapter is installed. */
   raw?: boolean;
   /** Wrap floats with integral values (`1.0`) in PyFloat, so saving the result again keeps them floats. */
   preserveFloats?: boolean;
+  /** Refuse a compressed record that inflates more than this many times its size (default 200; zip-reader.ts). */
+  maxInflateRatio?: number;
 }
 
 /** Loads a file written by torch.save (Python) or by Kiln's save. */
@@ -70,7 +73,7 @@ function loadFrom(source: RandomAccessSource, name: string, options: LoadOptions
     );
   }
   try {
-    const zip = new ZipReader(source);
+    const zip = new ZipReader(source, { maxInflateRatio: options.maxInflateRatio });
     const pkl = zip.names().find((n) => /^[^/]+\/data\.pkl$/.test(n));
     if (!pkl) throw new ZipFormatError("the archive has no <folder>/data.pkl record");
     const prefix = pkl.slice(0, -"data.pkl".length);
@@ -118,6 +121,8 @@ function loadFrom(source: RandomAccessSource, name: string, options: LoadOptions
     if (e instanceof SerializationError) throw e;
     if (e instanceof UnsupportedPickleContent) throw new SerializationError(e.message, { cause: e });
     if (e instanceof ZipFormatError) throw corrupt(e.message, e);
+    if (e instanceof InflateLimitError)
+      throw new SerializationError(`checkpoint ${name}: ${e.message}`, { cause: e });
     if (e instanceof PickleError) throw corrupt(`data.pkl: ${e.message}`, e);
     throw e;
   }

@@ -4,10 +4,10 @@
  * temporary file next to the target, is flushed to disk, and only then renamed over the target.
  */
 import { randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
-import { basename, dirname } from "node:path";
+import { basename } from "node:path";
+import { writeAll, writeAtomic } from "../../common/files.js";
 import { elementSize, isDType, storageClassOf } from "./dtypes.js";
-import { PersistentId, PickleGlobal, type PickleHook, PickleReduce, Pickler } from "./pickle_writer.js";
+import { PersistentId, PickleGlobal, type PickleHook, PickleReduce, Pickler } from "./pickle-writer.js";
 import {
   getTensorAdapter,
   isRawTensor,
@@ -16,40 +16,33 @@ import {
   SerializationError,
   tuple,
 } from "./types.js";
-import { type ByteSink, ZipWriter } from "./zip_writer.js";
+import { type ByteSink, ZipWriter } from "./zip-writer.js";
 
 export interface SaveOptions {
   /** The archive's top folder; default: the file name without its extension, as PyTorch does. */
   archiveName?: string;
   /** The `.data/serialization_id` record (40 digits); random by default. Fixed only for reproducible tests. */
   serializationId?: string;
+  /** The setting that chose the file's folder (a config key such as `callbacks.model_checkpoint.dirpath`), for errors. */
+  place?: string;
 }
 
-/** Saves `value` to `path` in torch.save's format, atomically. */
+/**
+ * Saves `value` to `path` in torch.save's format, atomically (src/common/files.ts: a temporary file, fsync,
+ * rename; what a killed writer left behind in that folder is removed first). The folder must exist, as for
+ * torch.save; a file-system failure is a FileSystemError that names the file and the cause.
+ */
 export function save(value: unknown, path: string, options: SaveOptions = {}): void {
   const archiveName = options.archiveName ?? archiveNameFor(path);
-  const temporary = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
-  let fd: number | undefined;
-  try {
-    fd = openSync(temporary, "wx", 0o644);
-    const sink = new FileSink(fd);
-    writeArchive(sink, value, archiveName, options.serializationId);
-    sink.flush();
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(temporary, path);
-  } catch (e) {
-    if (fd !== undefined) closeSync(fd);
-    try {
-      unlinkSync(temporary);
-    } catch {
-      // The temporary file may not exist (open failed); nothing to clean up then.
-    }
-    if (e instanceof SerializationError || e instanceof TypeError) throw e;
-    throw new SerializationError(`cannot save checkpoint '${path}': ${(e as Error).message}`, { cause: e });
-  }
-  syncDirectory(dirname(path));
+  writeAtomic(
+    path,
+    (fd) => {
+      const sink = new FileSink(fd);
+      writeArchive(sink, value, archiveName, options.serializationId);
+      sink.flush();
+    },
+    { makeFolder: false, action: "save checkpoint", place: options.place },
+  );
 }
 
 /** The torch.save bytes of `value` in memory (archive folder `archive`, as Python uses for file objects). */
@@ -178,21 +171,6 @@ class FileSink implements ByteSink {
     this.used = 0;
   }
   private writeAll(b: Uint8Array): void {
-    let done = 0;
-    while (done < b.length) done += writeSync(this.fd, b, done, b.length - done);
-  }
-}
-
-// A crash right after rename could otherwise lose the directory entry on some file systems.
-function syncDirectory(dir: string): void {
-  try {
-    const fd = openSync(dir, "r");
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Not supported everywhere (and not needed for correctness of the file itself).
+    writeAll(this.fd, b);
   }
 }

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -92,4 +94,47 @@ test("module: targets resolve installed packages", async () => {
     _args_: [{ a: 1 }],
   });
   assert.equal(doc.toString().trim().split("\n")[0], "a: 1");
+});
+
+test("a syntax error in a user's module names the file, the line and the column, even in a module it imports", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "kiln-syntax-"));
+  writeFileSync(join(dir, "net.mjs"), 'import { helper } from "./helper.mjs";\nexport class Net {}\n');
+  writeFileSync(join(dir, "helper.mjs"), "export function helper() {\n  return 1 +;\n}\n");
+  writeFileSync(join(dir, "open.mjs"), "export class Net { constructor( {\n");
+  await assert.rejects(
+    instantiate({ net: { _target_: `file:${join(dir, "net.mjs")}#Net` } }),
+    (err: Error) => {
+      assert.match(
+        err.message,
+        new RegExp(
+          `SyntaxError: Unexpected token '?;'?\\n {2}at ${join(dir, "helper.mjs")}:2:13\\n {4} {2}return 1 \\+;\\n {4} {12}\\^`,
+        ),
+      );
+      assert.match(err.message, /full_key: net/);
+      return true;
+    },
+  );
+  await assert.rejects(
+    instantiate({ _target_: `file:${join(dir, "open.mjs")}#Net` }),
+    new RegExp(`SyntaxError: Unexpected end of input\\n {2}at ${join(dir, "open.mjs")}:\\d+:\\d+`),
+  );
+});
+
+test("a .ts target in a CommonJS package is refused with the fix; .mts is always an ES module", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "kiln-cjs-"));
+  writeFileSync(join(dir, "package.json"), '{ "name": "cjs-project" }');
+  const source = "export class Thing {\n  constructor(readonly options: object) {}\n}\n";
+  writeFileSync(join(dir, "thing.ts"), source);
+  writeFileSync(join(dir, "thing.mts"), source);
+  await assert.rejects(
+    instantiate({ _target_: `file:${join(dir, "thing.ts")}#Thing` }),
+    new RegExp(
+      `${join(dir, "thing.ts")} would load as CommonJS \\(${join(dir, "package.json")} has no "type": "module"\\), but Kiln's classes are ES modules.*add "type": "module" to .*or rename the file to \\.mts`,
+    ),
+  );
+  const made = await instantiate<{ options: object }>({
+    _target_: `file:${join(dir, "thing.mts")}#Thing`,
+    a: 1,
+  });
+  assert.deepEqual(made.options, { a: 1 });
 });

@@ -5,11 +5,11 @@ import { test } from "node:test";
 import {
   checkOptions,
   instantiate,
-  KILN_TARGETS,
   type PartialTarget,
   registerTarget,
 } from "../../../src/config/instantiate/index.js";
 import { type DictConfig, parseYamlConfig, toView } from "../../../src/config/omegaconf/index.js";
+import { KILN_TARGETS, registerTemplateAliases } from "../../../src/utils/targets.js";
 import { isView } from "./helpers.js";
 
 type Options = Record<string, unknown>;
@@ -56,6 +56,7 @@ class DataModule {
   constructor(readonly options: Options) {}
 }
 
+registerTemplateAliases(); // what `kiln train` declares before instantiating
 registerTarget(KILN_TARGETS.SimpleDenseNet, SimpleDenseNet);
 registerTarget(KILN_TARGETS.Adam, Adam, { kind: "class", positional: ["params"] });
 registerTarget(KILN_TARGETS.ReduceLROnPlateau, ReduceLROnPlateau, {

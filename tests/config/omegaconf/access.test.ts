@@ -22,6 +22,7 @@ import {
   type ValueNode,
 } from "../../../src/config/omegaconf/index.js";
 import { splitKey } from "../../../src/config/omegaconf/key-path.js";
+import { QuotedString } from "../../../src/config/overrides/types.js";
 import { loadCases } from "./helpers.js";
 
 function errorNames(e: unknown): string[] {
@@ -138,14 +139,11 @@ test("update records provenance and keeps the earlier chain", () => {
 });
 
 test("update accepts an override parser's QuotedString as its text", () => {
-  class QuotedString {
-    constructor(readonly text: string) {}
-  }
   const root = new DictNode();
-  update(root, "a", new QuotedString("${x}"));
-  update(root, "x", new QuotedString("1"));
+  update(root, "a", new QuotedString("${x}", "'"));
+  update(root, "x", new QuotedString("1", '"'));
   assert.equal(select(root, "a"), "1");
-  update(root, "l", [new QuotedString("a,b")]);
+  update(root, "l", [new QuotedString("a,b", "'")]);
   assert.deepEqual(toContainer(root), { a: "${x}", x: "1", l: ["a,b"] });
 });
 

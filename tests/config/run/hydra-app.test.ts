@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { parse } from "yaml";
+import { SystemExit } from "../../../src/common/system-exit.js";
 import { compose } from "../../../src/config/compose/compose.js";
 import type { DictConfig } from "../../../src/config/omegaconf/index.js";
 import { runHydraApp } from "../../../src/config/run/hydra-app.js";
@@ -137,6 +138,26 @@ test("multirun: a failing job is reported and the others still run; --fail-fast 
   const r2 = await app(["-m", "--fail-fast", `hydra.sweep.dir=${dir2}`, "lr=0.2,0.1,0.3"], fail);
   assert.equal(r2.result.exitCode, 1);
   assert.equal(r2.result.multirun?.jobs.length, 1);
+});
+
+test("a task stopped on purpose (SystemExit, as SIGTERM gives) exits with its code and ends a sweep", async () => {
+  const stop = (code: number) => (cfg: DictConfig) => {
+    if (String(cfg.lr) === "0.1") throw new SystemExit(code, "Stopped by SIGTERM after the current step");
+    return 1;
+  };
+  const run = await app([`hydra.run.dir=${outDir()}`, "lr=0.1"], stop(0));
+  assert.equal(run.result.exitCode, 0);
+  assert.equal(run.stderr, "Stopped by SIGTERM after the current step\n", "a message, not an error report");
+  const sweep = await app(["-m", `hydra.sweep.dir=${outDir()}`, "lr=0.2,0.1,0.3"], stop(0));
+  assert.equal(sweep.result.exitCode, 0);
+  assert.deepEqual(
+    sweep.result.multirun?.jobs.map((j) => j.status),
+    ["COMPLETED", "FAILED"],
+    "no job is launched after the stop",
+  );
+  const interrupted = await app([`hydra.run.dir=${outDir()}`, "lr=0.1"], stop(1));
+  assert.equal(interrupted.result.exitCode, 1);
+  assert.match(interrupted.stderr, /^Error executing job with overrides: \['lr=0.1'\]\nStopped by SIGTERM/);
 });
 
 test("multirun: glob() sweeps over group options; hydra.mode: MULTIRUN in the config", async () => {

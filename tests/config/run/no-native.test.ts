@@ -1,6 +1,6 @@
 // The config layer must never load libtorch: no module under src/config statically imports src/torch,
 // native/ or a .node addon (lazy `import()` of targets is allowed), and a `--cfg job` run loads none,
-// so `--help`, `--cfg` and `--info` start fast (DESIGN.md §2).
+// so `--help`, `--cfg` and `--info` start fast (docs/ARCHITECTURE.md, "Layers").
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";

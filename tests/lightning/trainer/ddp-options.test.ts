@@ -2,8 +2,8 @@
 // DDP does not do, and self.log's sync_dist bookkeeping (with a stand-in for the other rank).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ResultCollection } from "../../../src/lightning/trainer/results.js";
-import { Strategy, type SyncReduce, setActiveStrategy } from "../../../src/lightning/trainer/strategy.js";
+import { Strategy, type SyncReduce, setActiveStrategy } from "../../../src/lightning/strategies/strategy.js";
+import { ResultCollection } from "../../../src/lightning/trainer/connectors/results.js";
 import { Trainer } from "../../../src/lightning/trainer/trainer.js";
 import { QUIET } from "./helpers.js";
 

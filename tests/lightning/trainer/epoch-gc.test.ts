@@ -2,7 +2,7 @@
 // creep up over a fit), and KILN_EPOCH_GC=0 turns it off.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { collectAfterEpoch } from "../../../src/lightning/trainer/epoch-gc.js";
+import { collectAfterEpoch } from "../../../src/lightning/loops/epoch-gc.js";
 
 /** ~40 MB of objects kept alive across many scavenges (so they are promoted to old space), then dropped. */
 function promotedGarbage(): void {

@@ -1,4 +1,4 @@
-// DESIGN §12: Node runs no finalizer inside a synchronous loop, so the trainer must free every tensor a
+// docs/ARCHITECTURE.md ("Facts"): Node runs no finalizer inside a synchronous loop, so the trainer must free every tensor a
 // step creates. The live-tensor count after each epoch of a 20-epoch fit (with validation, logging and a
 // checkpoint every epoch) stays what it was after the first epoch.
 import assert from "node:assert/strict";

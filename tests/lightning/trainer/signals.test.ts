@@ -6,18 +6,24 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { Callback } from "../../../src/lightning/callbacks/callback.js";
-import { InterruptSignal } from "../../../src/lightning/trainer/interrupt.js";
+import { InterruptSignal, TerminateSignal } from "../../../src/lightning/trainer/interrupt.js";
 import { Trainer } from "../../../src/lightning/trainer/trainer.js";
 import { LinearModule, loader, MemoryLogger, QUIET, regressionData, tempDir } from "./helpers.js";
 
 class CtrlCAtStep extends Callback {
   exceptions: unknown[] = [];
   teardowns = 0;
-  constructor(readonly step: number) {
+  constructor(
+    readonly step: number,
+    readonly signal: NodeJS.Signals = "SIGINT",
+  ) {
     super();
   }
   override onTrainBatchEnd(trainer: Trainer) {
-    if (trainer.globalStep === this.step) process.kill(process.pid, "SIGINT");
+    if (trainer.globalStep === this.step) process.kill(process.pid, this.signal);
+    // A second SIGTERM changes nothing (Lightning's handler only sets received_sigterm again).
+    if (this.signal === "SIGTERM" && trainer.globalStep === this.step + 1)
+      process.kill(process.pid, "SIGTERM");
   }
   override onException(_t: Trainer, _m: unknown, e: unknown) {
     this.exceptions.push(e);
@@ -53,6 +59,32 @@ test("Ctrl-C stops fit between two steps, runs teardown and finalizes loggers as
   assert.deepEqual(logger.finalized, ["interrupted"]);
   assert.deepEqual(readdirSync(root), [], "no checkpoint written");
   assert.equal(process.listenerCount("SIGINT"), 0, "the SIGINT listener is removed");
+  data.dispose();
+});
+
+test("SIGTERM takes the same path: stop between steps, on_exception, teardown, loggers finalized as interrupted", async () => {
+  const root = tempDir();
+  const data = regressionData(64);
+  const logger = new MemoryLogger();
+  const probe = new CtrlCAtStep(3, "SIGTERM");
+  const model = new LinearModule({});
+  const trainer = new Trainer({
+    ...QUIET,
+    max_epochs: 1000,
+    logger,
+    default_root_dir: root,
+    callbacks: [probe],
+  });
+  await assert.rejects(
+    trainer.fit(model, { trainDataloaders: loader(data, 4) }),
+    (e: unknown) => e instanceof TerminateSignal && e instanceof InterruptSignal && e.code === 0,
+  );
+  assert.ok(trainer.globalStep >= 3, `stopped at step ${trainer.globalStep}`);
+  assert.equal(trainer.state.status, "interrupted");
+  assert.ok(probe.exceptions[0] instanceof TerminateSignal);
+  assert.equal(probe.teardowns, 1);
+  assert.deepEqual(logger.finalized, ["interrupted"]);
+  assert.equal(process.listenerCount("SIGTERM"), 0, "the SIGTERM listener is removed");
   data.dispose();
 });
 

@@ -82,7 +82,7 @@ export class TinyDataModule extends LightningDataModule {
   override testDataloader() {
     return new data.DataLoader({ dataset: this.test, batch_size: this.batchSize });
   }
-  dispose(): void {
+  override dispose(): void {
     for (const t of this.tensors) t.dispose();
   }
 }

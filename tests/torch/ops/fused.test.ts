@@ -3,8 +3,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { normalizeBytes } from "../../../src/data/byte-images.js";
+import { meanScalarUpdate, microAccuracyUpdate } from "../../../src/lightning/metrics/fused-updates.js";
 import * as torch from "../../../src/torch/index.js";
-import { gatherBytesLut, meanScalarUpdate, microAccuracyUpdate } from "../../../src/torch/ops/fused.js";
+import { gatherBytesLut } from "../../../src/torch/ops/fused.js";
 import { testOnDevices } from "../devices.js";
 
 const NORM = { mean: 0.1307, std: 0.3081 };

@@ -3,9 +3,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { PyFloat } from "../../../src/common/pyvalue.js";
-import { PickleError, PyCallable, PyDict, unpickle } from "../../../src/torch/serialization/pickle_reader.js";
-import { Pickler } from "../../../src/torch/serialization/pickle_writer.js";
-import { resolveTorchGlobal } from "../../../src/torch/serialization/torch_globals.js";
+import { PickleError, PyCallable, PyDict, unpickle } from "../../../src/torch/serialization/pickle-reader.js";
+import { Pickler } from "../../../src/torch/serialization/pickle-writer.js";
+import { resolveTorchGlobal } from "../../../src/torch/serialization/torch-globals.js";
 import { Tuple, tuple } from "../../../src/torch/serialization/types.js";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");

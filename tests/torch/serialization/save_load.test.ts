@@ -24,7 +24,7 @@ import {
   Tuple,
   tuple,
 } from "../../../src/torch/serialization/index.js";
-import { ZipWriter } from "../../../src/torch/serialization/zip_writer.js";
+import { ZipWriter } from "../../../src/torch/serialization/zip-writer.js";
 import { makeTensor, tensorValues } from "./describe_value.js";
 
 const dir = mkdtempSync(join(tmpdir(), "kiln-ser-"));

@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { saveToBuffer } from "../../../src/torch/serialization/index.js";
-import { BufferSource, FileSource, ZipReader } from "../../../src/torch/serialization/zip_reader.js";
-import { alignmentExtra, type ByteSink, ZipWriter } from "../../../src/torch/serialization/zip_writer.js";
+import { BufferSource, FileSource, ZipReader } from "../../../src/torch/serialization/zip-reader.js";
+import { alignmentExtra, type ByteSink, ZipWriter } from "../../../src/torch/serialization/zip-writer.js";
 import { makeTensor } from "./describe_value.js";
 
 const dir = mkdtempSync(join(tmpdir(), "kiln-zip-"));

@@ -13,7 +13,6 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { pyStr } from "../../../common/pyvalue.js";
 import { TrialPruned } from "../../../optuna/exceptions.js";
-import { registerHydraConfig } from "../../compose/hydra-conf.js";
 import {
   copyNode,
   type DictNode,
@@ -24,14 +23,7 @@ import {
 } from "../../omegaconf/index.js";
 import { sweepInterrupt } from "../interrupt.js";
 import { getLogger } from "../logger.js";
-import {
-  type HydraContext,
-  type JobTrial,
-  type Launcher,
-  type LauncherSetup,
-  registerLauncher,
-  type TaskReference,
-} from "../plugins.js";
+import type { HydraContext, JobTrial, Launcher, LauncherSetup, TaskReference } from "../plugins.js";
 import { configureHydraLogging, type JobReturn } from "../run-job.js";
 import { sweepOrigin } from "../sweep-origin.js";
 import type { ChildMessage, ErrorData, JobMessage, ResultMessage } from "./protocol.js";
@@ -40,20 +32,6 @@ const log = getLogger("hydra_plugins.hydra_joblib_launcher._core");
 const KILL_AFTER_MS = 30_000;
 
 /** The launcher's keys, with hydra-joblib-launcher 1.2's defaults and order. */
-const JOBLIB_CONFIG = `_target_: hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher
-n_jobs: -1
-backend: null
-prefer: processes
-require: null
-verbose: 0
-timeout: null
-pre_dispatch: 2*n_jobs
-batch_size: auto
-temp_folder: null
-max_nbytes: null
-mmap_mode: r
-`;
-
 /** joblib's effective worker count for `n_jobs`. */
 export function effectiveJobs(nJobs: unknown, cpus = availableParallelism()): number {
   if (nJobs === null || nJobs === undefined) return 1;
@@ -300,9 +278,3 @@ export class JoblibLauncher implements Launcher {
     };
   }
 }
-
-registerHydraConfig("hydra/launcher/joblib", JOBLIB_CONFIG);
-registerLauncher(
-  ["kiln.JoblibLauncher", "hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher"],
-  (conf) => new JoblibLauncher(conf),
-);

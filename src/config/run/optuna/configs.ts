@@ -4,8 +4,6 @@
  * grid, and the samplers Kiln does not implement, which fail when the sweep starts), plus Kiln's `pruner`
  * group, which the plugin lacks (`+hydra/sweeper/pruner=median` adds one; see README "Hyperparameter search").
  */
-import { registerHydraConfig } from "../../compose/hydra-conf.js";
-
 /** The `_target_` of the sweeper, by its Python name (what the template's hparams_search configs set). */
 export const OPTUNA_SWEEPER_TARGET = "hydra_plugins.hydra_optuna_sweeper.optuna_sweeper.OptunaSweeper";
 
@@ -99,15 +97,13 @@ bootstrap_count: 0
   nop: "_target_: optuna.pruners.NopPruner\n",
 };
 
-let registered = false;
-
-/** Adds the configs (once). */
-export function registerOptunaSweeperConfigs(): void {
-  if (registered) return;
-  registered = true;
-  registerHydraConfig("hydra/sweeper/optuna", SWEEPER);
-  for (const [name, yaml] of Object.entries(SAMPLERS))
-    registerHydraConfig(`hydra/sweeper/sampler/${name}`, yaml);
-  for (const [name, yaml] of Object.entries(PRUNERS))
-    registerHydraConfig(`hydra/sweeper/pruner/${name}`, yaml);
-}
+/** Config path -> YAML of the sweeper's built-in configs (in Hydra's ConfigStore, as the plugin registers them). */
+export const OPTUNA_SWEEPER_CONFIGS: Record<string, string> = {
+  "hydra/sweeper/optuna": SWEEPER,
+  ...Object.fromEntries(
+    Object.entries(SAMPLERS).map(([name, yaml]) => [`hydra/sweeper/sampler/${name}`, yaml]),
+  ),
+  ...Object.fromEntries(
+    Object.entries(PRUNERS).map(([name, yaml]) => [`hydra/sweeper/pruner/${name}`, yaml]),
+  ),
+};

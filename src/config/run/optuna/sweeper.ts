@@ -27,15 +27,8 @@ import { resolveAnyTarget } from "../../instantiate/instantiate.js";
 import { type DictNode, select, toView } from "../../omegaconf/index.js";
 import { SweepInterrupted, sweepInterrupt } from "../interrupt.js";
 import { getLogger } from "../logger.js";
-import {
-  type HydraContext,
-  type JobTrial,
-  type Launcher,
-  registerSweeper,
-  type Sweeper,
-} from "../plugins.js";
+import type { HydraContext, JobTrial, Launcher, Sweeper } from "../plugins.js";
 import type { JobReturn, TaskFunction } from "../run-job.js";
-import { registerOptunaSweeperConfigs } from "./configs.js";
 import { prunerFromConfig, samplerFromConfig } from "./factories.js";
 import { writeOptimizationResults } from "./results.js";
 import {
@@ -337,11 +330,3 @@ export class OptunaSweeper implements Sweeper {
     );
   }
 }
-
-registerOptunaSweeperConfigs();
-registerSweeper(
-  ["kiln.OptunaSweeper", "hydra_plugins.hydra_optuna_sweeper.optuna_sweeper.OptunaSweeper"],
-  (conf) => {
-    return new OptunaSweeper(conf as unknown as OptunaSweeperConf);
-  },
-);

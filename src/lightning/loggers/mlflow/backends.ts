@@ -3,7 +3,7 @@
  * appended in batches) and a tracking server (asynchronous, through the background RestSender).
  */
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { KeyValue, Metric, RunStatusName } from "./entities.js";
 import { FileStore } from "./file-store.js";
 import { RestClient, type RestClientOptions } from "./rest-client.js";
@@ -12,6 +12,7 @@ import {
   readSpool,
   type RestSender as Sender,
   type SenderTiming,
+  SPOOL_PREFIX,
   type SyncReport,
 } from "./rest-sender.js";
 import { type Batch, RestStore } from "./rest-store.js";
@@ -27,7 +28,21 @@ export interface RunSpec {
   userId: string;
   /** Resume this run instead of creating one. */
   runId?: string | null;
+  /** When the run started (ms); a run created later from a spool keeps it. Default: when it is created. */
+  startTime?: number;
 }
+
+/** Options of a RestBackend. */
+export interface RestBackendOptions {
+  http?: RestClientOptions;
+  timing?: SenderTiming;
+  finalizeTimeoutMs: number;
+  /** A spool to send first, as it is: the run is not set RUNNING again (`kiln runs --replay`). */
+  replay?: string;
+}
+
+/** How long saving a checkpoint waits for the run id of a server run that is still being created. */
+export const START_WAIT_MS = 5000;
 
 /** A run being written, wherever it lives. */
 export interface RunBackend {
@@ -160,14 +175,23 @@ export class RestBackend implements RunBackend {
     private readonly spec: RunSpec,
     spoolDir: string,
     warn: (message: string) => void,
-    private readonly options: { http?: RestClientOptions; timing?: SenderTiming; finalizeTimeoutMs: number },
+    private readonly options: RestBackendOptions,
   ) {
     this.restStore = spec.runId
       ? new ResumedRunStore(new RestClient(baseUrl, options.http), this.existingParams, warn)
       : new RestStore(new RestClient(baseUrl, options.http));
-    this.sender = new RestSender(this.restStore, () => this.start(), spoolDir, warn, options.timing);
-    // A spool left by an earlier process for the run being resumed goes out first.
-    const spool = spec.runId ? join(spoolDir, `kiln-mlflow-spool-${spec.runId}.jsonl`) : undefined;
+    // The spool's header names the server and the run's spec, so a later replay can create or find the run.
+    const header = { tracking_uri: baseUrl, spec: { ...spec, startTime: spec.startTime ?? Date.now() } };
+    this.sender = new RestSender(
+      this.restStore,
+      () => this.start(),
+      { dir: spoolDir, header },
+      warn,
+      options.timing,
+    );
+    // A spool to replay, or one left by an earlier process for the run being resumed, goes out first.
+    const spool =
+      options.replay ?? (spec.runId ? join(spoolDir, `${SPOOL_PREFIX}${spec.runId}.jsonl`) : undefined);
     if (spool && existsSync(spool)) this.sender.prepend(readSpool(spool).ops, spool);
   }
 
@@ -190,6 +214,7 @@ export class RestBackend implements RunBackend {
     if (this.spec.runId) {
       const { info, params } = await store.getRun(this.spec.runId);
       Object.assign(this.existingParams, params);
+      if (this.options.replay !== undefined) return info; // the spool carries the run's final status
       await store.updateRun(info.runId, "RUNNING", null);
       return { ...info, status: "RUNNING", endTime: null };
     }
@@ -200,7 +225,7 @@ export class RestBackend implements RunBackend {
     return store.createRun({
       experimentId,
       runName: this.spec.runName,
-      startTime: Date.now(),
+      startTime: this.spec.startTime ?? Date.now(),
       userId: this.spec.userId,
       // mlflow.runName goes in the tags too (as Lightning sends it); the server checks it equals run_name.
       tags: this.spec.tags,
@@ -220,7 +245,8 @@ export class RestBackend implements RunBackend {
     this.sender.add({ kind: "tag", tag });
   }
   logArtifact(localPath: string, artifactPath?: string): void {
-    this.sender.add({ kind: "artifact", localPath, artifactPath: artifactPath ?? "" });
+    // Absolute, so that a spool replayed from another folder still finds the file.
+    this.sender.add({ kind: "artifact", localPath: resolve(localPath), artifactPath: artifactPath ?? "" });
   }
   save(force = false): void {
     if (force) void this.sender.kick();
@@ -229,11 +255,26 @@ export class RestBackend implements RunBackend {
     this.sender.add({ kind: "update", status, endTime: Date.now() });
     return this.sender.drain(this.options.finalizeTimeoutMs);
   }
+  /** Sends what is queued (a replayed spool) within `deadlineMs`, and reports. */
+  flush(deadlineMs: number): Promise<SyncReport> {
+    return this.sender.drain(deadlineMs);
+  }
+  /**
+   * The run once it exists. Never a long wait (a checkpoint save asks for the run id): at once while the
+   * server is known to be unreachable, else at most START_WAIT_MS; then undefined, and the sender goes on.
+   */
   async started(): Promise<RunInfo | undefined> {
+    if (this.info !== undefined || this.sender.offline) return this.info;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((r) => {
+      timer = setTimeout(() => r(undefined), this.options.timing?.startWaitMs ?? START_WAIT_MS);
+    });
     try {
-      return await this.start();
+      return await Promise.race([this.start(), timeout]);
     } catch {
       return undefined; // unreachable for now: the sender keeps retrying
+    } finally {
+      clearTimeout(timer);
     }
   }
   /** True while the server is unreachable. */

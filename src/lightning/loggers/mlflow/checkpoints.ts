@@ -3,10 +3,11 @@
  * `_scan_checkpoints` and MLFlowLogger `_scan_and_log_checkpoints` (artifact folder `<prefix>/<ckpt stem>/`
  * holding the checkpoint, `metadata.yaml` and `aliases.txt`).
  */
-import { mkdirSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, extname, join, posix } from "node:path";
 import { stringify } from "yaml";
+import { writeFileAtomic } from "../../../common/files.js";
 import type { CheckpointCallbackView } from "../logger.js";
 
 /** One checkpoint to upload. */
@@ -54,15 +55,14 @@ export function checkpointArtifactPath(prefix: string, path: string): string {
 /** Writes `metadata.yaml` and `aliases.txt` for a checkpoint into a fresh temporary folder and returns it. */
 export function writeCheckpointMetadata(cb: CheckpointCallbackView, ckpt: CheckpointToLog): string {
   const dir = mkdtempSync(join(tmpdir(), "kiln-mlflow-ckpt-"));
-  mkdirSync(dir, { recursive: true });
   const metadata = {
     score: ckpt.score ?? null,
     original_filename: basename(ckpt.path),
     Checkpoint: { monitor: cb.monitor ?? null },
   };
   // yaml.dump(default_flow_style=False) sorts keys; Python's str() of the alias list.
-  writeFileSync(join(dir, "metadata.yaml"), stringify(metadata, { sortMapEntries: true }));
+  writeFileAtomic(join(dir, "metadata.yaml"), stringify(metadata, { sortMapEntries: true }));
   const aliases = ckpt.path === cb.bestModelPath ? ["latest", "best"] : ["latest"];
-  writeFileSync(join(dir, "aliases.txt"), `[${aliases.map((a) => `'${a}'`).join(", ")}]`);
+  writeFileAtomic(join(dir, "aliases.txt"), `[${aliases.map((a) => `'${a}'`).join(", ")}]`);
   return dir;
 }

@@ -4,9 +4,10 @@
  * Synchronous on purpose: each call is a few small file writes, and the logger batches metrics before calling.
  */
 import { randomBytes, randomInt, randomUUID } from "node:crypto";
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { isDir, writeFileAtomic } from "../files.js";
+import { describeIoError, makeDirs, writeFileAtomic } from "../../../common/files.js";
+import { isDir } from "../files.js";
 import {
   formatMetricValue,
   type KeyValue,
@@ -45,7 +46,7 @@ export class FileStore {
 
   /** Opens (and, like MLflow, initialises) the store: the root, `.trash/` and the Default experiment `0`. */
   constructor(readonly root: string) {
-    mkdirSync(join(root, ".trash"), { recursive: true });
+    makeDirs(join(root, ".trash"));
     if (!existsSync(join(root, "0", META))) this.writeExperiment("0", "Default", undefined, []);
   }
 
@@ -77,7 +78,7 @@ export class FileStore {
 
   private writeExperiment(id: string, name: string, artifactLocation: string | undefined, tags: KeyValue[]) {
     const dir = join(this.root, id);
-    mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
     const now = Date.now();
     writeFileAtomic(
       join(dir, META),
@@ -146,7 +147,7 @@ export class FileStore {
       artifactUri: artifactRoot,
       lifecycleStage: "active",
     };
-    for (const sub of ["metrics", "params", "artifacts"]) mkdirSync(join(runDir, sub), { recursive: true });
+    for (const sub of ["metrics", "params", "artifacts"]) makeDirs(join(runDir, sub));
     this.writeRunMeta(runDir, info);
     for (const tag of tags) this.setTag(info, tag);
     return info;
@@ -213,7 +214,11 @@ export class FileStore {
     for (const [key, lines] of byKey) {
       const path = join(metricsDir, key);
       this.ensureDir(dirname(path));
-      appendFileSync(path, lines);
+      try {
+        appendFileSync(path, lines);
+      } catch (err) {
+        throw describeIoError(err, "append to", path);
+      }
     }
   }
 
@@ -265,7 +270,7 @@ export class FileStore {
 
   private ensureDir(dir: string): void {
     if (this.createdDirs.has(dir)) return;
-    mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
     this.createdDirs.add(dir);
   }
 }
@@ -280,8 +285,12 @@ function copyInto(src: string, dest: string): void {
     entries = undefined;
   }
   if (entries === undefined) {
-    mkdirSync(dirname(dest), { recursive: true });
-    copyFileSync(src, dest);
+    makeDirs(dirname(dest));
+    try {
+      copyFileSync(src, dest);
+    } catch (err) {
+      throw describeIoError(err, "write", dest);
+    }
     return;
   }
   for (const name of entries) copyInto(join(src, name), join(dest, name));

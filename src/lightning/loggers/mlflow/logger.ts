@@ -5,9 +5,12 @@
  */
 import { rmSync } from "node:fs";
 import { join } from "node:path";
+import { FileSystemError } from "../../../common/files.js";
+import { optionPlace } from "../../../common/origins.js";
+import { pyStrOf } from "../../../common/pyrepr.js";
 import { pyStr } from "../../../common/pyvalue.js";
 import { type CheckpointCallbackView, type FinalizeStatus, type Hyperparameters, Logger } from "../logger.js";
-import { convertParams, flattenDict, pyStrOf } from "../params.js";
+import { convertParams, flattenDict } from "../params.js";
 import { FileBackend, RestBackend, type RunBackend } from "./backends.js";
 import { checkpointArtifactPath, scanCheckpoints, writeCheckpointMetadata } from "./checkpoints.js";
 import { defaultRunTags, TAG } from "./context-tags.js";
@@ -42,8 +45,16 @@ export interface MLFlowLoggerOptions {
   synchronous?: boolean | null;
   /** Flush buffered metrics at least this often (default 2000 ms). */
   flush_interval_ms?: number;
-  /** How long finalize keeps retrying an unreachable server (default 30 s). */
+  /**
+   * How long finalize may wait for an unreachable server, in all (default 30 s; fit, test and the task
+   * wrapper each finalize, and share it). A server that never answered during the run gets one quick try.
+   */
   finalize_timeout_ms?: number;
+  /**
+   * Kiln: the folder where data for an unreachable tracking server waits (a spool file per run, sent later by
+   * the sender, a resumed run, or `kiln runs --replay`). Default: save_dir, else ./mlruns.
+   */
+  spool_dir?: string | null;
   /** HTTP timeouts and retries. */
   http?: RestClientOptions;
   /** Background-sender timing (retry intervals, batch size). */
@@ -119,11 +130,17 @@ export class MLFlowLogger extends Logger {
     const flushIntervalMs = o.synchronous ? 0 : (o.flush_interval_ms ?? 2000);
     const timing = { flushIntervalMs, batchSize: o.synchronous ? 1 : (o.sender?.batchSize ?? 1000) };
     if (this.target.kind === "file") {
-      this.backend = new FileBackend(this.target.root, spec, timing);
+      try {
+        this.backend = new FileBackend(this.target.root, spec, timing);
+      } catch (err) {
+        // The store's folder cannot be made (a file in the way, read-only): name the setting that chose it.
+        throw err instanceof FileSystemError ? err.withPlace(optionPlace(this, "tracking_uri")) : err;
+      }
     } else {
-      this.backend = new RestBackend(this.target.baseUrl, spec, o.save_dir ?? "./mlruns", this.warn, {
-        // Few retries per request: the background sender retries an unreachable server on its own schedule.
-        http: { maxRetries: 3, ...o.http },
+      const spoolDir = o.spool_dir ?? o.save_dir ?? "./mlruns";
+      this.backend = new RestBackend(this.target.baseUrl, spec, spoolDir, this.warn, {
+        // One retry per request: the background sender retries an unreachable server on its own schedule.
+        http: { maxRetries: 1, ...o.http },
         timing: { ...o.sender, ...timing },
         finalizeTimeoutMs: o.finalize_timeout_ms ?? 30_000,
       });
@@ -329,7 +346,10 @@ export class MLFlowLogger extends Logger {
         `run ${this.runId ?? "(never created)"} is incomplete on the server: unsent ${u.metrics} metric points, ` +
           `${u.params} params, ${u.tags} tags, ${u.artifacts} artifacts, ${u.updates} status updates; ` +
           `${report.rejected.length} requests rejected` +
-          (report.spoolPath ? `. The unsent data is kept in ${report.spoolPath}` : "") +
+          (report.spoolPath
+            ? `. The unsent data is kept in ${report.spoolPath}; send it once the server is up with ` +
+              `\`kiln runs --replay ${report.spoolPath}\``
+            : "") +
           (report.rejected.length ? `. First rejection: ${report.rejected[0].message}` : ""),
       );
     }

@@ -45,6 +45,8 @@ export class RestClient {
   private readonly auth: string | undefined;
   /** Number of HTTP requests made (tries included), for reports and tests. */
   requestCount = 0;
+  /** Aborts the requests under way (abortAll), so that a deadline never waits out a request's own timeout. */
+  #abort = new AbortController();
 
   constructor(
     readonly baseUrl: string,
@@ -86,6 +88,12 @@ export class RestClient {
     );
   }
 
+  /** Cancels every request under way (they reject as transient REQUEST_ABORTED errors, not retried). */
+  abortAll(): void {
+    this.#abort.abort();
+    this.#abort = new AbortController();
+  }
+
   /** One call with retries; resolves to the parsed JSON body, rejects with an MlflowError. */
   async request(
     method: string,
@@ -94,16 +102,17 @@ export class RestClient {
     contentType?: string,
   ): Promise<Record<string, unknown>> {
     const started = Date.now();
+    const cancel = this.#abort.signal;
     for (let attempt = 0; ; attempt++) {
       let error: MlflowError;
       try {
-        return await this.once(method, path, body, contentType);
+        return await this.once(method, path, body, contentType, cancel);
       } catch (err) {
         error = err instanceof MlflowError ? err : new MlflowError("INTERNAL_ERROR", String(err));
       }
       const delay = Math.min(this.backoffMs * 2 ** attempt, this.maxBackoffMs);
       const outOfTime = Date.now() - started + delay > this.maxTotalMs;
-      if (!error.transient || attempt >= this.maxRetries || outOfTime) throw error;
+      if (!error.transient || attempt >= this.maxRetries || outOfTime || cancel.aborted) throw error;
       await sleep(delay);
     }
   }
@@ -113,6 +122,7 @@ export class RestClient {
     path: string,
     body: string | Uint8Array | undefined,
     contentType: string | undefined,
+    cancel: AbortSignal,
   ): Promise<Record<string, unknown>> {
     const headers: Record<string, string> = {};
     if (contentType) headers["content-type"] = contentType;
@@ -122,10 +132,19 @@ export class RestClient {
     let res: Response;
     let text: string;
     try {
-      res = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
+      const signal = AbortSignal.any([AbortSignal.timeout(this.timeoutMs), cancel]);
+      res = await fetch(url, { method, headers, body, signal });
       text = await res.text();
     } catch (err) {
       const e = err as Error & { cause?: { code?: string } };
+      if (cancel.aborted) {
+        throw new MlflowError(
+          "REQUEST_ABORTED",
+          `${method} ${url} was cancelled: its deadline passed`,
+          undefined,
+          true,
+        );
+      }
       const timedOut = e.name === "TimeoutError" || e.name === "AbortError";
       const why = timedOut ? `no answer within ${this.timeoutMs} ms` : (e.cause?.code ?? e.message);
       throw new MlflowError(

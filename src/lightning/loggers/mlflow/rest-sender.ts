@@ -1,13 +1,19 @@
 /**
  * Sends a run's data to a tracking server in the background, so logging never waits for the network:
  * metrics are buffered and flushed on a timer or when a batch is full; everything goes out in logging order.
- * When the server is unreachable the unsent operations are kept in memory and in a spool file (JSON lines),
- * retried with backoff until the server is back, and once more at finalize; what still could not be sent is
- * reported. Requests the server rejects (4xx) are not retried: they are reported as rejected.
+ * When the server is unreachable the unsent operations are kept in memory and in a spool file (JSON lines,
+ * its header says which server and run they are for, so `kiln runs --replay` can send them later), retried
+ * with backoff until the server is back, and once more at finalize; what still could not be sent is reported.
+ * Requests the server rejects (4xx) are not retried: they are reported as rejected.
+ *
+ * Finalizing never waits long for a server that does not answer: at most `finalize_timeout_ms` without a
+ * request going through, over the sender's whole life (a run finalized by fit, then test, then the task
+ * wrapper waits once), and at most QUICK_TRY_MS when the server never answered during the run. A request
+ * still out at the deadline is cancelled. A server that answers is waited for as long as the queue lasts.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { basename, join, relative, sep } from "node:path";
-import { writeFileAtomic } from "../files.js";
+import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { basename, join, relative, resolve, sep } from "node:path";
+import { writeFileAtomic } from "../../../common/files.js";
 import {
   decodeJsonMetricValue,
   type KeyValue,
@@ -44,7 +50,21 @@ export interface SenderTiming {
   /** First delay before retrying an unreachable server, doubled up to maxRetryIntervalMs (default 1000). */
   retryIntervalMs?: number;
   maxRetryIntervalMs?: number;
+  /** How long a checkpoint save waits for the run id of a run still being created (default 5000 ms). */
+  startWaitMs?: number;
 }
+
+/** The spool's folder and the fields its header line carries besides the run id. */
+export interface SpoolPlace {
+  dir: string;
+  header?: Record<string, unknown>;
+}
+
+/** The longest finalize waits when the server never answered during the run: one quick try. */
+export const QUICK_TRY_MS = 2000;
+
+/** The prefix of spool file names (`kiln-mlflow-spool-<run id>.jsonl`). */
+export const SPOOL_PREFIX = "kiln-mlflow-spool-";
 
 function opToJson(op: SendOp): unknown {
   return op.kind === "batch"
@@ -84,16 +104,27 @@ export class RestSender {
   private readonly retryIntervalMs: number;
   private readonly maxRetryIntervalMs: number;
   private readonly rejected: SyncReport["rejected"] = [];
+  private readonly spoolHeader: Record<string, unknown>;
   private spoolPath: string | undefined;
+  /** Whether the server answered any request of this sender (an outage mid-run is worth waiting for). */
+  private reached = false;
+  /** Milliseconds finalize has waited so far: the deadline is a budget for the sender's life. */
+  private drainSpentMs = 0;
+  /** When the last operation went through (0: never). */
+  private lastProgressAt = 0;
+  private readonly spoolDir: string;
 
   constructor(
     private readonly store: RestStore,
     /** Creates (or resumes) the run on first need; retried like any other request. */
     private readonly startRun: () => Promise<RunInfo>,
-    private readonly spoolDir: string,
+    /** Where the spool goes, and what its header records (the server, the run's spec) for a later replay. */
+    spool: SpoolPlace,
     private readonly warn: (message: string) => void,
     timing: SenderTiming = {},
   ) {
+    this.spoolDir = resolve(spool.dir);
+    this.spoolHeader = spool.header ?? {};
     this.flushIntervalMs = timing.flushIntervalMs ?? 2000;
     this.batchSize = timing.batchSize ?? 1000;
     this.retryIntervalMs = timing.retryIntervalMs ?? 1000;
@@ -161,7 +192,11 @@ export class RestSender {
     while (this.ops.length > 0) {
       const op = this.ops[0];
       try {
-        this.run ??= await this.startRun();
+        if (this.run === undefined) {
+          this.run = await this.startRun();
+          this.lastProgressAt = Date.now();
+        }
+        this.reached = true;
         await this.send(this.run, op);
       } catch (err) {
         const e = err instanceof MlflowError ? err : new MlflowError("INTERNAL_ERROR", String(err));
@@ -177,6 +212,7 @@ export class RestSender {
         this.warn(`MLflow rejected a ${op.kind} request and it will not be retried: ${e.message}`);
       }
       this.ops.shift();
+      this.lastProgressAt = Date.now();
       this.moveMetricsToOps();
     }
     if (this.offline) {
@@ -198,13 +234,16 @@ export class RestSender {
   }
 
   private goOffline(err: MlflowError): void {
-    if (!this.offline) {
-      this.offlineSince = Date.now();
-      this.warn(`MLflow server unreachable (${err.message}); keeping logged data in a spool and retrying.`);
-    } else {
-      this.retryDelay = Math.min(this.retryDelay * 2, this.maxRetryIntervalMs);
-    }
+    const first = !this.offline;
+    if (first) this.offlineSince = Date.now();
+    else this.retryDelay = Math.min(this.retryDelay * 2, this.maxRetryIntervalMs);
     this.writeSpool();
+    if (first) {
+      this.warn(
+        `MLflow server unreachable (${err.message}); training goes on, logged data is kept in the spool ` +
+          `${this.spoolPath} and sent when the server answers.`,
+      );
+    }
     this.schedule(this.retryDelay);
   }
 
@@ -212,11 +251,15 @@ export class RestSender {
   writeSpool(): void {
     this.moveMetricsToOps();
     const id = this.run?.runId ?? `unstarted-${process.pid}-${Date.now()}`;
-    this.spoolPath ??= join(this.spoolDir, `kiln-mlflow-spool-${id}.jsonl`);
-    const header = { kiln_mlflow_spool: 1, run_id: this.run?.runId ?? null, written_at: Date.now() };
+    this.spoolPath ??= join(this.spoolDir, `${SPOOL_PREFIX}${id}.jsonl`);
+    const header = {
+      kiln_mlflow_spool: 1,
+      ...this.spoolHeader,
+      run_id: this.run?.runId ?? this.spoolHeader.run_id ?? null,
+      written_at: Date.now(),
+    };
     const lines = [header, ...this.ops.map(opToJson)].map((x) => JSON.stringify(x));
     try {
-      mkdirSync(this.spoolDir, { recursive: true });
       writeFileAtomic(this.spoolPath, `${lines.join("\n")}\n`);
     } catch (err) {
       this.warn(`could not write the MLflow spool ${this.spoolPath}: ${(err as Error).message}`);
@@ -228,23 +271,60 @@ export class RestSender {
     this.spoolPath = undefined;
   }
 
-  /** Sends everything, retrying an unreachable server until `deadlineMs` has passed; then reports. */
+  /**
+   * Sends everything, retrying an unreachable server while the finalize budget lasts (`deadlineMs` over the
+   * sender's life; one quick try if the server never answered); then cancels what is still out and reports.
+   */
   async drain(deadlineMs: number): Promise<SyncReport> {
-    const until = Date.now() + deadlineMs;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.kick();
+    const started = Date.now();
+    const spent = this.drainSpentMs;
+    // Re-read at every check: a server that answers during the drain earns the full budget, and the budget
+    // counts from the last request that went through (a healthy server sending a long queue is waited for).
+    const until = () =>
+      Math.max(started, this.lastProgressAt) +
+      Math.max(0, (this.reached ? deadlineMs : Math.min(QUICK_TRY_MS, deadlineMs)) - spent);
+    const pending = () => this.ops.length > 0 || this.metricBuffer.length > 0;
+    this.stopTimer();
+    await this.waitFor(this.kick(), until);
     let delay = this.retryIntervalMs;
-    while ((this.ops.length > 0 || this.metricBuffer.length > 0) && Date.now() + delay <= until) {
-      if (this.timer) clearTimeout(this.timer);
-      this.timer = undefined;
+    while (pending() && Date.now() + delay <= until()) {
+      this.stopTimer();
       await sleep(delay);
       delay = Math.min(delay * 2, this.maxRetryIntervalMs);
-      await this.kick();
+      await this.waitFor(this.kick(), until);
     }
+    if (this.inflight !== undefined) {
+      // Past the deadline with a request still out (a server that accepts and never answers): cancel it, so
+      // neither finalize nor the process's exit waits for its timeout. The op stays queued and spooled.
+      this.store.client.abortAll();
+      await this.inflight.catch(() => {});
+    }
+    this.stopTimer();
+    this.drainSpentMs += Date.now() - started;
+    return this.report();
+  }
+
+  private stopTimer(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    return this.report();
+  }
+
+  /** Waits for `work`, or until the time `until()` has come (whichever is first). */
+  private async waitFor(work: Promise<void>, until: () => number): Promise<void> {
+    let done = false;
+    const settled = work.then(
+      () => {
+        done = true;
+      },
+      () => {
+        done = true;
+      },
+    );
+    while (!done) {
+      const left = until() - Date.now();
+      if (left <= 0) return;
+      await Promise.race([settled, sleep(Math.min(left, 100))]);
+    }
   }
 
   /** What is still unsent and what was rejected so far. */

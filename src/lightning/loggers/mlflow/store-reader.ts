@@ -5,6 +5,7 @@
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
+import { isTemporaryName } from "../../../common/files.js";
 import { isDir, isFile } from "../files.js";
 import { type RunStatusName, runStatusName } from "./entities.js";
 import { parseMetaYaml } from "./meta-yaml.js";
@@ -76,7 +77,7 @@ function filesUnder(dir: string): string[] {
 export function readKeyValueDir(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const key of filesUnder(dir)) {
-    if (/\.tmp-\d+$/.test(key)) continue; // an atomic write that was interrupted
+    if (isTemporaryName(key)) continue; // an atomic write in progress, or one that was interrupted
     out[key] = readFileSync(join(dir, key), "utf8");
   }
   return out;

@@ -4,8 +4,9 @@
  * `hparams.yaml` next to them.
  */
 
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { FileSystemError, makeDirs } from "../../../common/files.js";
+import { optionPlace } from "../../../common/origins.js";
 import { expandPath, isDir, isFile, versionFolder } from "../files.js";
 import { saveHparamsToYaml } from "../hparams-yaml.js";
 import type { FinalizeStatus, Hyperparameters } from "../logger.js";
@@ -64,8 +65,12 @@ export class TensorBoardLogger extends VersionedDirLogger {
   /** The SummaryWriter; created (with its first event file) on first use. */
   get experiment(): SummaryWriter {
     if (this._experiment) return this._experiment;
-    if (this.rootDir) mkdirSync(this.rootDir, { recursive: true });
-    this._experiment = new SummaryWriter(this.logDir, this.writerOptions);
+    try {
+      if (this.rootDir) makeDirs(this.rootDir);
+      this._experiment = new SummaryWriter(this.logDir, this.writerOptions);
+    } catch (err) {
+      throw err instanceof FileSystemError ? err.withPlace(optionPlace(this, "save_dir")) : err;
+    }
     return this._experiment;
   }
 

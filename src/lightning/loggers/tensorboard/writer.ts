@@ -3,9 +3,10 @@
  * `events.out.tfevents.<secs>.<host>.<pid>.<n>` file; a SummaryWriter (the TensorBoardLogger's `experiment`)
  * opens a new file when used again after close(), as torch's `_get_file_writer` does (fit, then test).
  */
-import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { closeSync, openSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { describeIoError, makeDirs } from "../../../common/files.js";
 import { encodeEvent, type SummaryValue, type TbEvent } from "./event.js";
 import { encodeRecord } from "./tfrecord.js";
 
@@ -26,11 +27,20 @@ export function wallTimeNow(): number {
 
 // tensorboard's _global_uid: a per-process counter that makes file names unique (the trailing `.<n>`).
 let nextFileUid = 0;
-// Writers with buffered records, flushed if the process exits without closing them.
+// Writers with buffered records, flushed if the process exits without closing them (the 'exit' listener is
+// installed with the first writer, not on import).
 const openWriters = new Set<EventFileWriter>();
-process.on("exit", () => {
-  for (const w of openWriters) w.close();
-});
+let flushOnExit = false;
+
+function trackOpenWriter(writer: EventFileWriter): void {
+  if (!flushOnExit) {
+    flushOnExit = true;
+    process.on("exit", () => {
+      for (const w of openWriters) w.close();
+    });
+  }
+  openWriters.add(writer);
+}
 
 /** One event file: the `brain.Event:2` header record first, then buffered records. */
 export class EventFileWriter {
@@ -43,14 +53,18 @@ export class EventFileWriter {
     readonly logDir: string,
     private readonly options: SummaryWriterOptions = {},
   ) {
-    mkdirSync(logDir, { recursive: true });
+    makeDirs(logDir);
     const now = wallTimeNow();
     const secs = String(Math.floor(now)).padStart(10, "0");
     const name = `events.out.tfevents.${secs}.${hostname()}.${process.pid}.${nextFileUid++}`;
     this.path = join(logDir, name + (options.filename_suffix ?? ""));
-    this.fd = openSync(this.path, "a");
+    try {
+      this.fd = openSync(this.path, "a");
+    } catch (err) {
+      throw describeIoError(err, "write", this.path);
+    }
     this.lastWrite = now;
-    openWriters.add(this);
+    trackOpenWriter(this);
     this.addEvent({
       wallTime: now,
       step: 0,

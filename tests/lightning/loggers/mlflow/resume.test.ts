@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { ModelCheckpoint } from "../../../../src/lightning/callbacks/model-checkpoint.js";
 import { MLFlowLogger, readRun } from "../../../../src/lightning/loggers/mlflow/index.js";
-import { readLoggerRunIds } from "../../../../src/lightning/trainer/checkpoint-connector.js";
+import { readLoggerRunIds } from "../../../../src/lightning/trainer/connectors/checkpoint-connector.js";
 import { Trainer } from "../../../../src/lightning/trainer/trainer.js";
 import * as torch from "../../../../src/torch/index.js";
 import { QUIET } from "../../trainer/helpers.js";
