@@ -29,8 +29,10 @@ async function run(
   let logs = "";
   let printed = "";
   const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    logs += String(chunk);
+  // Log lines are strings; the test runner's own reports (the same stream, as buffers) must pass through.
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    if (typeof chunk !== "string") return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
+    logs += chunk;
     return true;
   }) as typeof process.stdout.write;
   try {
@@ -57,6 +59,10 @@ async function run(
     process.stdout.write = write;
   }
 }
+
+// Jobs in child processes log to their files only: the children share this process's stdout, where the test
+// runner reads its report.
+const FILE_LOGS = "hydra.job_logging.root.handlers=[file]";
 
 const results = (dir: string): Record<string, unknown> =>
   parse(readFileSync(join(dir, "optimization_results.yaml"), "utf8"));
@@ -178,6 +184,26 @@ custom_search_space: null
     assert.match(none.logs, /Failed experiment: Return value must be float-castable\. Got 'None'\./);
   });
 
+  test("a job stopped on purpose (SystemExit) ends the sweep: its batch's trials FAIL, no results file", async () => {
+    const journal = join(mkdtempSync(join(tmpdir(), "kiln-stop-")), "study.log");
+    const { result, sweepDir, logs } = await run(
+      [
+        `hydra.sweeper.storage=${journal}`,
+        "hydra.sweeper.study_name=st",
+        "hydra.sweeper.max_failure_rate=1.0",
+      ],
+      "stopping",
+    );
+    assert.equal(result.exitCode, 1, logs);
+    assert.equal(result.multirun?.jobs.length, 1, "the basic launcher starts no job after the stop");
+    const study = loadStudy({ storage: journal, studyName: "st" });
+    assert.deepEqual(
+      study.trials.map((t) => TrialState[t.state]),
+      ["FAIL", "FAIL"],
+    );
+    assert.equal(existsSync(join(sweepDir, "optimization_results.yaml")), false);
+  });
+
   test("several directions: the Pareto front as `solutions`", async () => {
     const { result, sweepDir, logs } = await run(
       ["hydra.sweeper.direction=[minimize,minimize]", "hydra.sweeper.n_trials=6"],
@@ -230,9 +256,13 @@ describe("hydra/launcher=joblib", () => {
   test("n_jobs=2 runs two jobs at the same time, each in its own process with Hydra's numbering", async () => {
     const { result, sweepDir, logs } = await run([
       "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "hydra.sweeper.n_trials=4", "sleep_s=3.0",
+      FILE_LOGS,
     ]); // biome-ignore format: an argv
     assert.equal(result.exitCode, 0, logs);
     assert.match(logs, /Joblib\.Parallel\(n_jobs=2,backend=loky,prefer=processes,.*\) is launching 2 jobs/);
+    // As the plugin: each batch's jobs are listed as #0, #1 (its enumerate), while their folders go on 2, 3.
+    assert.equal(logs.match(/\t#0 : x=\S+ y=[ab] sleep_s=3\.0\n/g)?.length, 2, logs);
+    assert.doesNotMatch(logs, /\t#2 : x=\S+ y=[ab] sleep_s=3\.0\n/);
     const spans = [0, 1, 2, 3].map((n) =>
       readFileSync(join(sweepDir, String(n), "times"), "utf8")
         .trim()
@@ -243,6 +273,17 @@ describe("hydra/launcher=joblib", () => {
       Number(a[0]) < Number(b[1]) && Number(b[0]) < Number(a[1]),
       `jobs 0 and 1 did not overlap: ${spans}`,
     );
+    // The jobs' own log files (Hydra's job_logging, `[%(asctime)s]...`) tell the same: their spans overlap.
+    const logSpan = (n: number): number[] => {
+      const text = readFileSync(join(sweepDir, String(n), "app.log"), "utf8");
+      const stamps = [...text.matchAll(/^\[(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d),(\d{3})\]/gm)].map((m) =>
+        Date.parse(`${m[1]}T${m[2]}.${m[3]}`),
+      );
+      assert.match(text, /job starts[\s\S]*job ends/, `job ${n}'s log`);
+      return [Math.min(...stamps), Math.max(...stamps)];
+    };
+    const [la, lb] = [logSpan(0), logSpan(1)];
+    assert.ok(la[0] < lb[1] && lb[0] < la[1], `the logs of jobs 0 and 1 do not overlap: ${la} / ${lb}`);
     assert.equal(new Set(spans.map((s) => s[2])).size, 4, "one fresh process per job");
     assert.ok(spans.every((s) => s[2] !== String(process.pid)));
     const hydraYaml = parse(readFileSync(join(sweepDir, "3", ".hydra", "hydra.yaml"), "utf8"));
@@ -256,7 +297,7 @@ describe("hydra/launcher=joblib", () => {
 
   test("hydra.callbacks hear each job's start and end in its child process", async () => {
     const { result, sweepDir, logs } = await run([
-      "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "hydra.sweeper.n_trials=2",
+      "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "hydra.sweeper.n_trials=2", FILE_LOGS,
       "+hydra.callbacks.log._target_=hydra.experimental.callbacks.LogJobReturnCallback",
     ]); // biome-ignore format: an argv
     assert.equal(result.exitCode, 0, logs);
@@ -273,6 +314,7 @@ describe("hydra/launcher=joblib", () => {
         "hydra/launcher=joblib",
         "hydra.launcher.n_jobs=2",
         "hydra.sweeper.n_trials=2",
+        FILE_LOGS,
       ]);
       assert.equal(
         readFileSync(join(sweepDir, "0", "times"), "utf8")
@@ -285,6 +327,7 @@ describe("hydra/launcher=joblib", () => {
         "hydra/launcher=joblib",
         "hydra.launcher.n_jobs=2",
         "hydra.sweeper.n_trials=2",
+        FILE_LOGS,
       ]);
       const expected = String(Math.max(1, Math.floor((await import("node:os")).availableParallelism() / 2)));
       assert.equal(

@@ -90,8 +90,10 @@ export class JoblibLauncher implements Launcher {
       .map(([k, v]) => `${k}=${k === "backend" ? "loky" : pyStr(v)}`);
     log.info(`Joblib.Parallel(${shown.join(",")}) is launching ${jobOverrides.length} jobs`);
     log.info(`Launching jobs, sweep output dir : ${sweepDir}`);
+    // The plugin numbers these lines within the batch (enumerate), unlike the basic launcher; the jobs
+    // themselves get the sweep-wide numbers.
     jobOverrides.forEach((o, i) => {
-      log.info(`\t#${initialJobIdx + i} : ${o.filter((x) => !x.startsWith("hydra.")).join(" ")}`);
+      log.info(`\t#${i} : ${o.filter((x) => !x.startsWith("hydra.")).join(" ")}`);
     });
     // Compose every job here first: a bad combination fails before any process starts, and the JobReturn
     // carries the job's config as Hydra's does.

@@ -8,10 +8,12 @@
  * plugin's. Beyond the plugin: with `hydra.sweeper.pruner` set, each job gets its trial (see job-trial.ts)
  * and a pruned job ends its trial PRUNED; Ctrl-C marks the trials still running FAIL.
  */
+
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { pyRepr } from "../../../common/pyrepr.js";
 import { formatPyFloat, pyStr } from "../../../common/pyvalue.js";
+import { SystemExit } from "../../../common/system-exit.js";
 import { createStudy } from "../../../optuna/create-study.js";
 import { FloatDistribution } from "../../../optuna/distributions.js";
 import { StopOutsideOptimizeError, TrialPruned } from "../../../optuna/exceptions.js";
@@ -155,9 +157,12 @@ export class OptunaSweeper implements Sweeper {
     this.launcher = args.launcher;
   }
 
-  /** Failed jobs are FAIL trials; only a failure rate above max_failure_rate fails the sweep (it throws then). */
-  toleratesFailure(): boolean {
-    return true;
+  /**
+   * Failed jobs are FAIL trials; only a failure rate above max_failure_rate fails the sweep (it throws then). A job
+   * stopped on purpose (a SystemExit: SIGTERM, Ctrl-C in this process) is not tolerated: it ends the sweep.
+   */
+  toleratesFailure(job: JobReturn): boolean {
+    return !(job.error instanceof SystemExit);
   }
 
   private searchSpace(args: string[]): SearchSpace {
@@ -247,6 +252,11 @@ export class OptunaSweeper implements Sweeper {
       if (sweepInterrupt.requested) {
         this.failRunning(study, trials);
         throw new SweepInterrupted("Interrupted by Ctrl-C (SIGINT): the running trials were marked FAIL");
+      }
+      // SystemExit leaves the plugin's loop in Python (it is no Exception): no further batch, no results file.
+      if (results.some((r) => r.error instanceof SystemExit)) {
+        this.failRunning(study, trials);
+        return returns;
       }
       if (results.length > 0 && failures.length / results.length > this.conf.max_failure_rate) {
         this.failureRateExceeded(failures, results);

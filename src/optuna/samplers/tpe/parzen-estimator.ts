@@ -142,6 +142,10 @@ function numericalKernels(
     high = Math.log(high);
   }
   const n = mus.length;
+  // Tied observations (an int parameter's repeated values) get their bandwidths by their place in this order,
+  // and a kernel pairs them with its other parameters' values. np.argsort is not stable: on CPUs where NumPy
+  // sorts with x86-simd-sort (AVX-512) its tie order is the sorting network's, so Optuna itself differs across
+  // machines there. Kiln keeps ties in observation order (what NumPy's scalar sort gives up to 16 values).
   const order = argsort(mus);
   const sorted = new Float64Array(n + 2);
   sorted[0] = low;
