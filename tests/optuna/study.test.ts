@@ -1,6 +1,9 @@
 // The study API in camelCase: ask/tell, optimize (catch, timeout, stop, parallel async trials), suggestions,
 // best trial(s), enqueued trials and the errors Optuna gives for misuse.
 import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, test } from "node:test";
 import {
   CategoricalDistribution,
@@ -190,5 +193,25 @@ describe("study API", () => {
       /must be a list of `minimize` or `maximize`/,
     );
     assert.throws(() => loadStudy({ storage: null }), /does not contain exactly 1 study/);
+  });
+
+  test("creating and reopening a study logs Optuna's lines", () => {
+    const lines: string[] = [];
+    const prev = setLogHandler((_level, message) => lines.push(message));
+    setVerbosity(20);
+    try {
+      createStudy();
+      const journal = join(mkdtempSync(join(tmpdir(), "kiln-study-log-")), "j.log");
+      createStudy({ storage: journal, studyName: "s" });
+      createStudy({ storage: journal, studyName: "s", loadIfExists: true });
+    } finally {
+      setVerbosity(40);
+      setLogHandler(prev);
+    }
+    assert.match(lines[0], /^A new study created in memory with name: no-name-[0-9a-f-]{36}$/);
+    assert.deepEqual(lines.slice(1), [
+      "A new study created in Journal with name: s",
+      "Using an existing study with study_name='s' instead of creating a new one.",
+    ]);
   });
 });

@@ -9,6 +9,7 @@ import { PyFloat } from "../../common/pyvalue.js";
 import { CategoricalDistribution, type Distribution, distributionToJson } from "../distributions.js";
 import { DuplicatedStudyError, RecordNotFoundError, UpdateFinishedTrialError } from "../exceptions.js";
 import { type FrozenTrial, isFinished, TrialState } from "../frozen-trial.js";
+import { INFO, log } from "../logging.js";
 import { InMemoryJournalBackend, type JournalBackend, JournalFileBackend } from "./journal-file.js";
 import { JournalOperation, JournalReplay } from "./journal-replay.js";
 import type { FrozenStudy, Storage, StudyDirection } from "./storage.js";
@@ -68,7 +69,13 @@ export class JournalStorage implements Storage {
   createNewStudy(directions: StudyDirection[], studyName: string | null): number {
     const name = studyName ?? `${DEFAULT_STUDY_NAME_PREFIX}${randomUUID()}`;
     this.write(JournalOperation.CREATE_STUDY, { study_name: name, directions });
-    for (const s of this.replay.studies.values()) if (s.studyName === name) return s.studyId;
+    for (const s of this.replay.studies.values()) {
+      if (s.studyName !== name) continue;
+      // Optuna's line; a journal kept in memory stands for its InMemoryStorage (storage=None).
+      const where = this.backend instanceof InMemoryJournalBackend ? "memory" : "Journal";
+      log(INFO, `A new study created in ${where} with name: ${name}`);
+      return s.studyId;
+    }
     throw new DuplicatedStudyError(`Another study with study_name='${name}' already exists.`);
   }
 
