@@ -15,12 +15,14 @@ await build({
   // chunks, so a user's model or callback loaded by `kiln train` (a `file:` target importing "kiln") extends
   // the very classes the bundled Trainer checks with instanceof (separate copies would fail every such check).
   // The DataLoader's worker threads load worker-main.js from beside the chunk that starts them
-  // (src/torch/data/worker-pool.ts), sharing the chunks too, so a worker's dataset classes are the bundle's.
+  // (src/torch/data/worker-pool.ts), and the joblib launcher's child processes job-child.js the same way
+  // (src/config/run/joblib/launcher.ts): both are entry points sharing the chunks.
   entryPoints: {
     cli: join(root, "dist", "cli.js"),
     index: join(root, "dist", "index.js"),
     template: join(root, "dist", "template.js"),
     "worker-main": join(root, "dist", "torch", "data", "worker-main.js"),
+    "job-child": join(root, "dist", "config", "run", "joblib", "job-child.js"),
   },
   outdir,
   bundle: true,

@@ -18,31 +18,37 @@ import { registerKilnTargets } from "./utils/targets.js";
 /** The configs shipped with Kiln (configs/ next to src/ and dist/). */
 export const DEFAULT_CONFIG_DIR = join(packageRoot(import.meta.url), "configs");
 
+/** The `kiln train` task: the template's train, returning the optimized metric. */
+export async function trainTask(cfg: DictConfig): Promise<number | null> {
+  // Before anything loads libtorch: a bad count would crash libgomp in a native thread, unexplained.
+  checkThreadVariables();
+  return (await import("./train.js")).trainMain(cfg);
+}
+
+/** The `kiln eval` task. */
+export async function evalTask(cfg: DictConfig): Promise<unknown> {
+  checkThreadVariables();
+  return (await import("./eval.js")).evalMain(cfg);
+}
+
 /** Runs `kiln train|eval <hydra args>`; returns the exit code (0 on success). */
 export async function runTask(task: "train" | "eval", hydraArgs: string[]): Promise<number> {
   setupProjectRoot();
   registerKilnTargets();
-  const result = await runHydraApp(
-    hydraArgs,
-    async (cfg: DictConfig) => {
-      // Before anything loads libtorch: a bad count would crash libgomp in a native thread, unexplained.
-      checkThreadVariables();
-      if (task === "train") return (await import("./train.js")).trainMain(cfg);
-      return (await import("./eval.js")).evalMain(cfg);
+  const result = await runHydraApp(hydraArgs, task === "train" ? trainTask : evalTask, {
+    configDir: process.env.KILN_CONFIG_DIR ?? DEFAULT_CONFIG_DIR,
+    configName: task,
+    appName: task,
+    programName: `kiln ${task}`,
+    // Completion scripts call back into this very kiln (node, its flags, the bin file) on every <TAB>.
+    completion: {
+      name: "kiln",
+      subcommands: ["train", "eval"],
+      command: [process.execPath, ...process.execArgv, process.argv[1] ?? "kiln"],
     },
-    {
-      configDir: process.env.KILN_CONFIG_DIR ?? DEFAULT_CONFIG_DIR,
-      configName: task,
-      appName: task,
-      programName: `kiln ${task}`,
-      // Completion scripts call back into this very kiln (node, its flags, the bin file) on every <TAB>.
-      completion: {
-        name: "kiln",
-        subcommands: ["train", "eval"],
-        command: [process.execPath, ...process.execArgv, process.argv[1] ?? "kiln"],
-      },
-    },
-  );
+    // Parallel launchers run each job in a child process, which imports the task from this module.
+    taskRef: { module: import.meta.url, export: task === "train" ? "trainTask" : "evalTask" },
+  });
   return result.exitCode;
 }
 
@@ -68,6 +74,15 @@ export function buildProgram(onExit: (code: number) => void): Command {
         onExit(await runTask(name, cmd.args));
       });
   }
+  program
+    .command("sweep-report")
+    .summary("write an HTML report (history, parallel coordinates, importances) of an Optuna sweep")
+    .argument("<path>", "the sweep dir (logs/<task>/multiruns/<time>) or an Optuna journal file")
+    .option("-o, --output <file>", "where to write the report (default: <sweep dir>/sweep_report.html)")
+    .option("--study <name>", "the study to report when the journal holds several")
+    .action(async (path: string, opts: { output?: string; study?: string }) => {
+      onExit(await sweepReport(path, opts.output ?? null, opts.study ?? null));
+    });
   program
     .command("runs")
     .summary("list the runs of a local MLflow store (status, times, last metrics)")
@@ -107,6 +122,22 @@ export async function listMlflowRuns(trackingUri: string): Promise<number> {
     return 0;
   } catch (err) {
     process.stderr.write(`kiln runs: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
+
+/** `kiln sweep-report <sweep dir | journal>`: writes the study's HTML report; returns the exit code. */
+export async function sweepReport(
+  path: string,
+  output: string | null,
+  study: string | null,
+): Promise<number> {
+  const { writeSweepReport } = await import("./config/run/optuna/report.js");
+  try {
+    process.stdout.write(`${writeSweepReport(path, output, study)}\n`);
+    return 0;
+  } catch (err) {
+    process.stderr.write(`kiln sweep-report: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }
 }

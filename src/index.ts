@@ -29,6 +29,25 @@ export {
   instantiateSync,
   registerFrameworkTargets,
 } from "./lightning/targets.js";
+/** Optuna 5.0's study API in camelCase (samplers, pruners, journal storage, importances), also as `optuna`. */
+export * as optuna from "./optuna/index.js";
+export {
+  createStudy,
+  GridSampler,
+  getParamImportances,
+  HyperbandPruner,
+  loadStudy,
+  MedianPruner,
+  NopPruner,
+  PercentilePruner,
+  RandomSampler,
+  Study,
+  SuccessiveHalvingPruner,
+  TPESampler,
+  Trial,
+  TrialPruned,
+  TrialState,
+} from "./optuna/index.js";
 /** Tensors, autograd, nn, optim, data and serialization over libtorch. */
 export * as torch from "./torch/index.js";
 export { train, trainMain } from "./train.js";

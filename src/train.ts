@@ -5,8 +5,9 @@
  * `optimized_metric` after.
  */
 
-import { type DictConfig, instantiate, nodeOfView, toContainer } from "./config/index.js";
+import { currentJobTrial, type DictConfig, instantiate, nodeOfView, toContainer } from "./config/index.js";
 import type { Callback } from "./lightning/callbacks/callback.js";
+import { OptunaPruningCallback } from "./lightning/callbacks/optuna-pruning.js";
 import type { LightningDataModule } from "./lightning/datamodule.js";
 import type { Logger } from "./lightning/loggers/logger.js";
 import type { LightningModule } from "./lightning/module.js";
@@ -58,6 +59,7 @@ export async function instantiateRun(
     if (withCallbacks) {
       log.info("Instantiating callbacks...");
       callbacks = await instantiateCallbacks(cfgGet(cfg, "callbacks"));
+      callbacks.push(...pruningCallbacks(cfg));
       objects.callbacks = callbacks;
     }
     log.info("Instantiating loggers...");
@@ -78,6 +80,23 @@ export async function instantiateRun(
     dataPrepared?.catch(() => {});
     throw e;
   }
+}
+
+/**
+ * In a sweep whose sweeper prunes (an Optuna sweeper with a pruner), the callback that reports the
+ * optimized metric to the job's trial after each validation and stops the fit when the trial is pruned.
+ */
+function pruningCallbacks(cfg: DictConfig): Callback[] {
+  const trial = currentJobTrial();
+  if (trial === null) return [];
+  const monitor = cfgGet(cfg, "optimized_metric");
+  if (typeof monitor !== "string" || monitor === "") {
+    log.warning(
+      "The sweeper prunes trials, but `optimized_metric` is not set: no metric is reported to the trial.",
+    );
+    return [];
+  }
+  return [new OptunaPruningCallback({ trial, monitor })];
 }
 
 /** The config's `tags` list as tracker tags (`<tag>: true`), for the loggers that have run tags (MLflow). */

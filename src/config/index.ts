@@ -25,13 +25,19 @@ export { completeLine, completionArgs } from "./run/completion.js";
 export { type CompletionProgram, shellCompletion } from "./run/completion-scripts.js";
 export { type HydraAppOptions, type HydraAppResult, runHydraApp } from "./run/hydra-app.js";
 export { showInfo } from "./run/info.js";
+export { SweepInterrupted } from "./run/interrupt.js";
+export { currentJobTrial, withJobTrial } from "./run/job-trial.js";
+export { JoblibLauncher } from "./run/joblib/launcher.js";
 export { configureLogging, getLogger, type Logger } from "./run/logger.js";
+export { OptunaSweeper } from "./run/optuna/sweeper.js";
 export {
   type HydraContext,
+  type JobTrial,
   type Launcher,
   registerLauncher,
   registerSweeper,
   type Sweeper,
+  type TaskReference,
 } from "./run/plugins.js";
 export { type JobReturn, runJob, type TaskFunction } from "./run/run-job.js";
 export { appHelp, showCfg } from "./run/show.js";

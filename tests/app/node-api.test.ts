@@ -34,3 +34,16 @@ test("a composed config whose paths.output_dir is null fails with what to set", 
   const cfg = compose({ configDir, configName: "train", overrides: [...quick, "paths.output_dir=null"] });
   await assert.rejects(trainMain(cfg), /paths\.output_dir is not set.*paths\.output_dir=<folder>/);
 });
+
+test("the package's main entry exports Optuna's study API", async () => {
+  const kiln = await import("../../src/index.js");
+  kiln.optuna.setVerbosity(40);
+  const study = kiln.createStudy({
+    direction: "minimize",
+    sampler: new kiln.TPESampler({ seed: 1, nStartupTrials: 2 }),
+  });
+  await study.optimize((t) => (t.suggestFloat("x", -1, 1) - 0.5) ** 2, { nTrials: 6 });
+  assert.equal(study.trials.length, 6);
+  assert.ok(study.bestValue <= study.trials[0].value!);
+  assert.equal(typeof kiln.OptunaPruningCallback, "function");
+});

@@ -139,8 +139,11 @@ function updateOverrides(
   for (const d of defaults) {
     if (d.isSelf()) continue;
     d.updateParent(parent.groupPath(), parent.finalPackage());
-    // Hydra 1.3 still accepts `hydra/...` choices without `override` in a primary config, with a warning.
-    const legacyHydraOverride = d instanceof GroupDefault && !d.override && d.group.startsWith("hydra/");
+    // Hydra 1.3 still accepts `hydra/...` choices without `override` in a primary config, with a warning. A
+    // `+hydra/group=option` from the command line is an append (e.g. `+hydra/sweeper/pruner=median`), as with
+    // version_base 1.3, not such a legacy override.
+    const legacyHydraOverride =
+      d instanceof GroupDefault && !d.override && !d.isExternalAppend() && d.group.startsWith("hydra/");
     if (seenOverride && !(d.isOverride() || d.isExternalAppend() || legacyHydraOverride)) {
       const last = lastOverride as GroupDefault;
       throw new ConfigCompositionError(

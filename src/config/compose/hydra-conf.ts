@@ -4,6 +4,8 @@
  * `hydra.yaml` reads like Hydra's. `hydra_logging/colorlog` and `job_logging/colorlog` stand in for the
  * hydra-colorlog plugin that the lightning-hydra-template selects.
  */
+import { JOBLIB_LAUNCHER_CONFIGS } from "../run/joblib/config.js";
+import { OPTUNA_SWEEPER_CONFIGS } from "../run/optuna/configs.js";
 
 /** The Hydra version whose behaviour Kiln's config layer follows (shown as `hydra.runtime.version`). */
 export const HYDRA_VERSION = "1.3.2";
@@ -241,6 +243,9 @@ export const HYDRA_CONFIGS: Record<string, string> = {
   "hydra/job_logging/stdout": JOB_LOGGING_STDOUT,
   "hydra/job_logging/colorlog": JOB_LOGGING_COLORLOG,
   "hydra/env/default": "# @package hydra\n",
+  // The plug-ins Kiln ships (their sweeper and launcher classes register in src/config/run/plugins.ts).
+  ...OPTUNA_SWEEPER_CONFIGS,
+  ...JOBLIB_LAUNCHER_CONFIGS,
 };
 
 /**

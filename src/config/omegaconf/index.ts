@@ -56,6 +56,8 @@ export {
   type Resolver,
   type ResolverContext,
   registerResolver,
+  resolverCacheSnapshot,
+  restoreResolverCache,
 } from "./resolvers.js";
 export { strftime } from "./strftime.js";
 export { dumpYaml, type ToYamlOptions, toYaml } from "./to-yaml.js";

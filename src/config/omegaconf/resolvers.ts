@@ -92,6 +92,20 @@ export function clearResolverCache(name?: string): void {
   else resultCache.delete(name);
 }
 
+/** The cached results of cached resolvers that are plain data (`${now:...}`), to hand to a child process. */
+export function resolverCacheSnapshot(): [string, [string, unknown][]][] {
+  const plain = (v: unknown) => v === null || ["string", "number", "boolean"].includes(typeof v);
+  return [...resultCache].map(([name, cache]) => [name, [...cache].filter(([, v]) => plain(v))]);
+}
+
+/**
+ * Adopts a parent's cached resolver results (Hydra's OmegaConf.copy_cache in load_sweep_config): a sweep job in
+ * a child process then resolves `${now:...}` to the parent's time, so every job writes into the same sweep dir.
+ */
+export function restoreResolverCache(snapshot: [string, [string, unknown][]][]): void {
+  for (const [name, entries] of snapshot) resultCache.set(name, new Map(entries));
+}
+
 /** Call the resolver `name`; undefined when no such resolver is registered. */
 export function callResolver(
   name: string,

@@ -2,15 +2,19 @@
  * A Hydra application (Hydra's `Hydra` class): composes configs for a search path and config name, and
  * runs a task once (RUN) or as a sweep (MULTIRUN) through the configured sweeper and launcher.
  */
+
+import { TrialPruned } from "../../optuna/exceptions.js";
 import { type ComposedNodes, composeNodes } from "../compose/compose.js";
 import { loadRepository, type RunMode } from "../compose/config-loader.js";
 import type { ConfigRepository } from "../compose/repository.js";
-import type { ListNode, ValueNode } from "../omegaconf/index.js";
+import type { DictNode, ListNode, ValueNode } from "../omegaconf/index.js";
 import { select } from "../omegaconf/index.js";
 import { HydraCallbacks } from "./callbacks.js";
+import { sweepInterrupt } from "./interrupt.js";
 import { getLogger } from "./logger.js";
-import { createLauncher, createSweeper, type HydraContext } from "./plugins.js";
+import { createLauncher, createSweeper, type HydraContext, type TaskReference } from "./plugins.js";
 import { configureHydraLogging, type JobReturn, plainAt, runJob, type TaskFunction } from "./run-job.js";
+import { sweepOrigin } from "./sweep-origin.js";
 
 /** Where an app's configs are and what it is called. */
 export interface AppOptions {
@@ -99,27 +103,31 @@ export class HydraApp {
     return ret;
   }
 
+  /** One sweep job's config: the sweep's Hydra overrides, then the job's (Hydra's `load_sweep_config`). */
+  composeSweepJob(hydraOverrides: string[], configName: string | null, overrides: string[]): DictNode {
+    return this.composeConfig({ overrides: [...hydraOverrides, ...overrides], mode: "RUN", configName }).cfg;
+  }
+
   /** Where a callback's failure is reported (Hydra: warnings.warn): `opts.warn`, else a process UserWarning. */
-  private readonly warn = (message: string): void =>
+  readonly warn = (message: string): void =>
     this.opts.warn ? this.opts.warn(message) : process.emitWarning(message, "UserWarning");
 
   /** The context handed to sweepers and launchers. */
   context(callbacks: HydraCallbacks = HydraCallbacks.none()): HydraContext {
     const ctx: HydraContext = {
       loadSweepConfig: (master, overrides) => {
-        const hydraOverrides = (select(master, "hydra.overrides.hydra") as ListNode).items.map((i) =>
-          String((i as ValueNode).value),
-        );
-        const configName = select(master, "hydra.job.config_name", { default: null });
-        return this.composeConfig({
-          overrides: [...hydraOverrides, ...overrides],
-          mode: "RUN",
-          configName: typeof configName === "string" ? configName : null,
-        }).cfg;
+        const { hydraOverrides, configName } = sweepOrigin(master);
+        return this.composeSweepJob(hydraOverrides, configName, overrides);
       },
       groupOptions: (group) => this.repo().groupOptions(group, "config"),
       groupExists: (group) => this.repo().groupExists(group),
       callbacks,
+      app: {
+        configDir: this.opts.configDir ?? null,
+        extraConfigDir: this.opts.extraConfigDir ?? null,
+        configName: this.opts.configName,
+        appName: this.opts.appName,
+      },
     };
     return ctx;
   }
@@ -130,8 +138,16 @@ export class HydraApp {
     return this.lastRepo;
   }
 
-  /** Runs a sweep: the configured sweeper expands the overrides, the launcher runs the jobs. */
-  async multirun(task: TaskFunction, overrides: string[], failFast = false): Promise<MultirunResult> {
+  /**
+   * Runs a sweep: the configured sweeper expands the overrides, the launcher runs the jobs. `taskRef` names
+   * the task for launchers that run jobs in child processes. Ctrl-C stops the sweep (see interrupt.ts).
+   */
+  async multirun(
+    task: TaskFunction,
+    overrides: string[],
+    failFast = false,
+    taskRef: TaskReference | null = null,
+  ): Promise<MultirunResult> {
     const { cfg } = this.composeConfig({ overrides, mode: "MULTIRUN", withLogConfiguration: true });
     const callbacks = await HydraCallbacks.create(cfg, this.warn);
     await callbacks.onMultirunStart(cfg, this.opts.configName);
@@ -140,19 +156,26 @@ export class HydraApp {
     const sweeper = createSweeper(sweeperConf);
     const launcher = createLauncher(plainAt(cfg, "hydra.launcher") as Record<string, unknown>);
     const context = this.context(callbacks);
-    launcher.setup({ config: cfg, context, task });
+    launcher.setup({ config: cfg, context, task, taskRef });
     sweeper.setup({ config: cfg, context, task, launcher });
     const taskOverrides = (select(cfg, "hydra.overrides.task") as ListNode).items.map((i) =>
       String((i as ValueNode).value),
     );
-    const returns = await sweeper.sweep(taskOverrides);
-    configureHydraLogging(cfg);
+    sweepInterrupt.requested = false;
+    sweepInterrupt.install();
+    let returns: JobReturn[][];
+    try {
+      returns = await sweeper.sweep(taskOverrides);
+    } finally {
+      sweepInterrupt.uninstall();
+      configureHydraLogging(cfg);
+    }
     await callbacks.onMultirunEnd(cfg, this.opts.configName);
     const jobs = returns.flat();
     const result = {
       returns,
       jobs,
-      failed: jobs.filter((j) => j.status === "FAILED"),
+      failed: jobs.filter((j) => j.status === "FAILED" && !(sweeper.toleratesFailure?.(j) ?? false)),
       sweepDir: String(select(cfg, "hydra.sweep.dir")),
     };
     logSummary(result);
@@ -162,12 +185,15 @@ export class HydraApp {
 
 function logSummary(r: MultirunResult): void {
   const log = getLogger("hydra");
-  log.info(
-    `Sweep summary: ${r.jobs.length - r.failed.length} of ${r.jobs.length} jobs completed (${r.sweepDir})`,
-  );
+  const completed = r.jobs.filter((j) => j.status === "COMPLETED").length;
+  log.info(`Sweep summary: ${completed} of ${r.jobs.length} jobs completed (${r.sweepDir})`);
   for (const j of r.jobs) {
     const what =
-      j.status === "FAILED" ? `FAILED: ${firstLine(j.error)}` : `COMPLETED${showValue(j.returnValue)}`;
+      j.status === "COMPLETED"
+        ? `COMPLETED${showValue(j.returnValue)}`
+        : j.error instanceof TrialPruned
+          ? `PRUNED: ${firstLine(j.error)}`
+          : `FAILED: ${firstLine(j.error)}`;
     log.info(`\t#${j.num ?? "?"} : ${j.overrides.join(" ")} -> ${what}`);
   }
 }

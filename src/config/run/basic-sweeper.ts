@@ -7,10 +7,13 @@
 import { join } from "node:path";
 import { makeDirs, writeFileAtomic } from "../../common/files.js";
 import { SystemExit } from "../../common/system-exit.js";
+import { TrialPruned } from "../../optuna/exceptions.js";
 import { jobOverrideStrings } from "../compose/override-adapter.js";
 import { type DictNode, select, toYaml, update } from "../omegaconf/index.js";
+import { sweepInterrupt } from "./interrupt.js";
+import { withJobTrial } from "./job-trial.js";
 import { getLogger } from "./logger.js";
-import type { HydraContext, Launcher, Sweeper } from "./plugins.js";
+import type { HydraContext, JobTrial, Launcher, LauncherSetup, Sweeper } from "./plugins.js";
 import { configureHydraLogging, type JobReturn, runJob, type TaskFunction } from "./run-job.js";
 
 const log = getLogger("hydra");
@@ -22,7 +25,7 @@ export function cartesian<T>(lists: T[][]): T[][] {
   return out;
 }
 
-/** Runs jobs one after another in this process. */
+/** Runs jobs one after another in this process (after Ctrl-C, no further job starts). */
 export class BasicLauncher implements Launcher {
   private config: DictNode | null = null;
   private context: HydraContext | null = null;
@@ -30,19 +33,24 @@ export class BasicLauncher implements Launcher {
   /** Stop launching after the first failed job. */
   failFast = false;
 
-  setup(args: { config: DictNode; context: HydraContext; task: TaskFunction }): void {
+  setup(args: LauncherSetup): void {
     this.config = args.config;
     this.context = args.context;
     this.task = args.task;
   }
 
-  async launch(jobOverrides: string[][], initialJobIdx: number): Promise<JobReturn[]> {
+  async launch(
+    jobOverrides: string[][],
+    initialJobIdx: number,
+    trials?: (JobTrial | null)[],
+  ): Promise<JobReturn[]> {
     const config = this.config as DictNode;
     const context = this.context as HydraContext;
     makeDirs(String(select(config, "hydra.sweep.dir")), "hydra.sweep.dir");
     log.info(`Launching ${jobOverrides.length} jobs locally`);
     const runs: JobReturn[] = [];
     for (let i = 0; i < jobOverrides.length; i++) {
+      if (sweepInterrupt.requested) break;
       const idx = initialJobIdx + i;
       const overrides = jobOverrides[i];
       // Each job switches logging to its job_logging; Hydra's own lines go back to hydra_logging.
@@ -51,18 +59,22 @@ export class BasicLauncher implements Launcher {
       const sweepConfig = context.loadSweepConfig(config, overrides);
       update(sweepConfig, "hydra.job.id", String(idx), { forceAdd: true, merge: false });
       update(sweepConfig, "hydra.job.num", idx, { forceAdd: true, merge: false });
-      const ret = await runJob({
-        config: sweepConfig,
-        task: this.task as TaskFunction,
-        jobDirKey: "hydra.sweep.dir",
-        jobSubdirKey: "hydra.sweep.subdir",
-        callbacks: context.callbacks,
-      });
+      const ret = await withJobTrial(trials?.[i] ?? null, () =>
+        runJob({
+          config: sweepConfig,
+          task: this.task as TaskFunction,
+          jobDirKey: "hydra.sweep.dir",
+          jobSubdirKey: "hydra.sweep.subdir",
+          callbacks: context.callbacks,
+        }),
+      );
       runs.push(ret);
       // A job stopped on purpose (SIGTERM, Ctrl-C: a SystemExit) ends the sweep, as in Python, where the
       // exception leaves the sweeper's loop.
       if (ret.error instanceof SystemExit) break;
-      if (ret.status === "FAILED") {
+      if (ret.status === "FAILED" && ret.error instanceof TrialPruned)
+        log.info(`Job #${idx} pruned: ${errorLine(ret.error)}`);
+      else if (ret.status === "FAILED") {
         log.error(`Job #${idx} failed: ${errorLine(ret.error)}`);
         if (this.failFast) break;
       }

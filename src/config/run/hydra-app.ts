@@ -10,6 +10,8 @@ import { type AppOptions, HydraApp, type MultirunResult } from "./app.js";
 import { type HydraArgs, parseHydraArgs } from "./argv.js";
 import { type CompletionProgram, shellCompletion } from "./completion-scripts.js";
 import { showInfo } from "./info.js";
+import { SweepInterrupted } from "./interrupt.js";
+import type { TaskReference } from "./plugins.js";
 import type { JobReturn, TaskFunction } from "./run-job.js";
 import { appHelp, hydraHelp, showCfg } from "./show.js";
 
@@ -31,6 +33,8 @@ export interface HydraAppOptions {
   stderr?: (text: string) => void;
   /** Composition warnings (default: to stderr as `UserWarning: ...`). */
   warn?: (message: string) => void;
+  /** The task as a child process can import it (for launchers that run jobs in child processes). */
+  taskRef?: TaskReference | null;
 }
 
 /** What `runHydraApp` did. */
@@ -149,8 +153,12 @@ export async function runHydraApp(
       out(showInfo(app, args.info, args.overrides, args.infoKey));
       return { exitCode: 0, command: "info" };
     }
-    return await runOrSweep(app, args, task, err, report);
+    return await runOrSweep(app, args, task, err, report, opts.taskRef ?? null);
   } catch (e) {
+    if (e instanceof SweepInterrupted) {
+      err(`${describe(e)}\n`);
+      return { exitCode: 130, command: "error" };
+    }
     return report(e);
   }
 }
@@ -161,6 +169,7 @@ async function runOrSweep(
   task: TaskFunction,
   err: (t: string) => void,
   report: (e: unknown, prefix?: string) => HydraAppResult,
+  taskRef: TaskReference | null,
 ): Promise<HydraAppResult> {
   const overrides = [...args.overrides];
   let mode = app.getMode(overrides);
@@ -185,7 +194,7 @@ async function runOrSweep(
     }
     return { exitCode: 0, command: "run", job };
   }
-  const multirun = await app.multirun(task, overrides, args.failFast);
+  const multirun = await app.multirun(task, overrides, args.failFast, taskRef);
   const failures = multirun.failed.filter((j) => !(j.error instanceof SystemExit && j.error.code === 0));
   const stop = multirun.failed.find((j) => j.error instanceof SystemExit)?.error as SystemExit | undefined;
   if (stop !== undefined && failures.length === 0)

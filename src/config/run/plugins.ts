@@ -1,11 +1,14 @@
 /**
  * The sweeper and launcher plug-in points (Hydra's Sweeper / Launcher plugins). A sweeper turns the
- * command line into batches of per-job overrides; a launcher runs a batch. Later issues add a TPE
- * sweeper and a parallel launcher by implementing these interfaces and registering them by name.
+ * command line into batches of per-job overrides; a launcher runs a batch. Implementations register
+ * themselves by the `_target_` names that select them (the basic ones, the Optuna sweeper, the joblib
+ * launcher).
  */
 import type { DictNode } from "../omegaconf/index.js";
 import { BasicLauncher, BasicSweeper } from "./basic-sweeper.js";
 import type { HydraCallbacks } from "./callbacks.js";
+import { JoblibLauncher } from "./joblib/launcher.js";
+import { OptunaSweeper, type OptunaSweeperConf } from "./optuna/sweeper.js";
 import type { JobReturn, TaskFunction } from "./run-job.js";
 
 /** What plug-ins may use of the running app. */
@@ -18,13 +21,54 @@ export interface HydraContext {
   groupExists(name: string): boolean;
   /** `hydra.callbacks` of the multirun: a launcher hands them to each job it runs (runJob's `callbacks`). */
   callbacks: HydraCallbacks;
+  /** Where the app's configs come from, so that a child process can compose a job's config itself. */
+  readonly app: ChildAppOptions;
+}
+
+/** The app options a child process needs to compose configs (plain data). */
+export interface ChildAppOptions {
+  configDir: string | null;
+  extraConfigDir: string | null;
+  configName: string | null;
+  appName: string;
+}
+
+/**
+ * How a child process finds the task: a module (file URL or path) and the name of its exported TaskFunction.
+ * Launchers that run jobs in other processes need it; the in-process launcher calls the task directly.
+ */
+export interface TaskReference {
+  module: string;
+  export: string;
+}
+
+/**
+ * The trial an optimizing sweeper asked for a job: the job reports intermediate values of the metric it
+ * returns and asks whether to stop early (the sweeper's pruner decides). Launchers hand each job its own.
+ */
+export interface JobTrial {
+  readonly number: number;
+  report(value: number, step: number): Promise<void>;
+  shouldPrune(): Promise<boolean>;
+}
+
+/** What `setup` gives a launcher. */
+export interface LauncherSetup {
+  config: DictNode;
+  context: HydraContext;
+  task: TaskFunction;
+  /** The task as a child process imports it (null: the task can only run in this process). */
+  taskRef?: TaskReference | null;
 }
 
 /** Runs batches of jobs. */
 export interface Launcher {
-  setup(args: { config: DictNode; context: HydraContext; task: TaskFunction }): void;
-  /** Runs the jobs (each a list of overrides), numbering them from `initialJobIdx`. */
-  launch(jobOverrides: string[][], initialJobIdx: number): Promise<JobReturn[]>;
+  setup(args: LauncherSetup): void;
+  /**
+   * Runs the jobs (each a list of overrides), numbering them from `initialJobIdx`; `trials[i]`, when given,
+   * is job i's trial (see JobTrial). Resolves when every job has ended, in the order of `jobOverrides`.
+   */
+  launch(jobOverrides: string[][], initialJobIdx: number, trials?: (JobTrial | null)[]): Promise<JobReturn[]>;
 }
 
 /** Turns the sweep arguments into jobs and hands them to a launcher. */
@@ -32,6 +76,11 @@ export interface Sweeper {
   setup(args: { config: DictNode; context: HydraContext; task: TaskFunction; launcher: Launcher }): void;
   /** Runs the whole sweep; returns the results per batch. */
   sweep(taskOverrides: string[]): Promise<JobReturn[][]>;
+  /**
+   * Whether a failed job leaves the sweep successful (an optimizing sweeper records it as a failed trial and
+   * stops only past its failure rate). Without this method every failed job fails the sweep.
+   */
+  toleratesFailure?(job: JobReturn): boolean;
 }
 
 type Factory<T> = (conf: Record<string, unknown>) => T;
@@ -40,7 +89,11 @@ const sweepers = new Map<string, Factory<Sweeper>>();
 const launchers = new Map<string, Factory<Launcher>>();
 let builtinsRegistered = false;
 
-/** Hydra's core plugins (the basic sweeper and launcher), registered on first use, not on import. */
+/**
+ * Hydra's core plugins (the basic sweeper and launcher) and the plug-ins Kiln ships (the Optuna sweeper, the
+ * joblib launcher), registered on first use, not on import. Their configs (`hydra/sweeper/optuna`, ...) are
+ * built-in configs (`HYDRA_CONFIGS`).
+ */
 function registerBuiltins(): void {
   if (builtinsRegistered) return;
   builtinsRegistered = true;
@@ -56,6 +109,14 @@ function registerBuiltins(): void {
         (conf.params as Record<string, unknown> | null) ?? null,
         conf.fail_fast === true,
       ),
+  );
+  registerSweeper(
+    ["kiln.OptunaSweeper", "hydra_plugins.hydra_optuna_sweeper.optuna_sweeper.OptunaSweeper"],
+    (conf) => new OptunaSweeper(conf as unknown as OptunaSweeperConf),
+  );
+  registerLauncher(
+    ["kiln.JoblibLauncher", "hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher"],
+    (conf) => new JoblibLauncher(conf),
   );
 }
 

@@ -26,6 +26,7 @@ export {
   RichModelSummary,
 } from "./model-summary.js";
 export { MisconfigurationError } from "./options.js";
+export { OptunaPruningCallback, type OptunaPruningOptions, type PruningTrial } from "./optuna-pruning.js";
 export { BasePredictionWriter, type WriteInterval } from "./prediction-writer.js";
 export {
   type BarStream,

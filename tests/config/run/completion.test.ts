@@ -44,7 +44,9 @@ const RUN_CASES: Array<[string, string[]]> = [
   ["dict.key3=", ["dict.key3="]], // no value: dict.key3 is ???
   ["list", ["list.", "list_prefix="]],
   ["list.", ["list.0=", "list.1=", "list.2="]],
-  ["hydra/", HYDRA_GROUPS.map((g) => `hydra/${g}=`)],
+  // Kiln ships hydra-optuna-sweeper: hydra/sweeper has options and subgroups (sampler, pruner), so it completes
+  // without a suffix, as Python Hydra does with that plugin installed.
+  ["hydra/", HYDRA_GROUPS.map((g) => (g === "sweeper" ? "hydra/sweeper" : `hydra/${g}=`))],
   ["test_hydra/lau", ["test_hydra/launcher="]],
   ["test_hydra/launcher=", ["test_hydra/launcher=fairtask"]],
   ["test_hydra/launcher=fa", ["test_hydra/launcher=fairtask"]],
