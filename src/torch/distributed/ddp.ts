@@ -90,7 +90,8 @@ export class DistributedDataParallel {
   /** DDP's require_forward_param_sync: whether the next forward syncs buffers (set by the last forward). */
   #requireForwardParamSync = true;
   #id: number;
-  #buffers: Handle[];
+  /** The module's buffers DDP broadcasts (read again before each broadcast: a layer may replace one). */
+  #bufferNames: Set<string>;
 
   constructor(module: Module, opts: DistributedDataParallelOptions = {}) {
     requireInitialized("DistributedDataParallel");
@@ -114,7 +115,7 @@ export class DistributedDataParallel {
       );
     }
     const buffers = module.namedBuffers().filter(([name]) => !ignored.has(name));
-    this.#buffers = buffers.map(([, b]) => b.handle);
+    this.#bufferNames = new Set(buffers.map(([name]) => name));
     if (opts.init_sync ?? true) {
       const params = module.namedParameters().filter(([name]) => !ignored.has(name));
       const states = [...params, ...buffers].map(([, t]) => t.handle);
@@ -144,8 +145,9 @@ export class DistributedDataParallel {
    */
   run<T>(forward: () => T, tag = "forward"): T {
     const reduce = isGradEnabled() && this.requireBackwardGradSync;
-    const syncBuffers = this.broadcastBuffers && this.#requireForwardParamSync && this.#buffers.length > 0;
-    native().distDdpPreForward(this.#id, tag, reduce, syncBuffers ? this.#buffers : [], syncBuffers);
+    const syncBuffers = this.broadcastBuffers && this.#requireForwardParamSync && this.#bufferNames.size > 0;
+    const buffers = syncBuffers ? this.#buffers() : [];
+    native().distDdpPreForward(this.#id, tag, reduce, buffers, syncBuffers);
     let output = forward();
     if (reduce) {
       this.#requireForwardParamSync = true;
@@ -159,6 +161,13 @@ export class DistributedDataParallel {
     }
     if (this.staticGraph && native().distDdpNeedsSink(this.#id)) output = this.sink(output) as T;
     return output;
+  }
+
+  #buffers(): Handle[] {
+    return this.module
+      .namedBuffers()
+      .filter(([name]) => this.#bufferNames.has(name))
+      .map(([, b]) => b.handle);
   }
 
   // The first static-graph iteration: the outputs that carry a graph pass through DDP's _DDPSink.
