@@ -4,6 +4,7 @@
 import { PyFloat } from "../../common/pyvalue.js";
 import { OptionValueError } from "../../config/instantiate/check-options.js";
 import type { Callback } from "../callbacks/callback.js";
+import { emitWarning } from "../callbacks/messages.js";
 import type { Logger } from "../loggers/logger.js";
 
 /** A count or a fraction: `{int: n}` or `{fraction: f}`. */
@@ -59,7 +60,7 @@ export interface TrainerOptions {
 export interface ResolvedTrainerOptions {
   accelerator: string;
   devices: number | string | number[];
-  precision: "32-true" | "64-true" | "bf16-mixed" | "16-mixed";
+  precision: PrecisionFlag;
   fastDevRun: number | false;
   maxEpochs: number;
   minEpochs: number;
@@ -101,14 +102,65 @@ const KNOWN_KEYS = new Set<string>([
   "default_root_dir", "num_threads",
 ]); // biome-ignore format: a word list
 
-const PRECISIONS: Record<string, ResolvedTrainerOptions["precision"]> = {
-  "32": "32-true",
-  "32-true": "32-true",
+/** Lightning's _PRECISION_INPUT_STR: the precisions a run can use. */
+export type PrecisionFlag = "16-true" | "16-mixed" | "bf16-true" | "bf16-mixed" | "32-true" | "64-true";
+
+// Lightning's _PRECISION_INPUT_STR, _PRECISION_INPUT_INT and _PRECISION_INPUT_STR_ALIAS, in its order (the error
+// message lists them so); the transformer-engine values are accepted by Lightning and refused here by name.
+const PRECISION_STR = [
+  "transformer-engine", "transformer-engine-float16", "16-true", "16-mixed", "bf16-true", "bf16-mixed", "32-true",
+  "64-true",
+]; // biome-ignore format: a word list
+const PRECISION_INT = [64, 32, 16];
+const PRECISION_ALIAS: Record<string, PrecisionFlag> = {
   "64": "64-true",
-  "64-true": "64-true",
-  "bf16-mixed": "bf16-mixed",
-  "16-mixed": "16-mixed",
+  "32": "32-true",
+  "16": "16-mixed",
+  bf16: "bf16-mixed",
 };
+
+/**
+ * Lightning's _convert_precision_to_unified_args: the ints and the legacy aliases become the unified strings, the
+ * aliases other than 32/64 with Lightning's warning; anything else is Lightning's ValueError.
+ */
+export function unifyPrecision(given: unknown, warn: (message: string) => void = emitWarning): PrecisionFlag {
+  if (given === undefined || given === null) return "32-true";
+  const value = given instanceof PyFloat ? given.value : given;
+  const known =
+    (typeof value === "number" && PRECISION_INT.includes(value)) ||
+    (typeof value === "string" && (PRECISION_STR.includes(value) || value in PRECISION_ALIAS));
+  if (!known) {
+    const allowed = [
+      ...PRECISION_STR.map((p) => `'${p}'`),
+      ...PRECISION_INT,
+      ...Object.keys(PRECISION_ALIAS).map((p) => `'${p}'`),
+    ];
+    throw new OptionValueError(
+      "precision",
+      `Precision ${typeof value === "string" ? `'${value}'` : String(value)} is invalid. Allowed precision values: (${allowed.join(", ")})`,
+    );
+  }
+  const text = String(value);
+  const alias = PRECISION_ALIAS[text];
+  if (alias !== undefined) {
+    if (!text.startsWith("32") && !text.startsWith("64")) {
+      warn(
+        `\`precision=${text}\` is supported for historical reasons but its usage is discouraged. Please set your ` +
+          `precision to ${alias} instead!`,
+      );
+    }
+    return alias;
+  }
+  if (text.startsWith("transformer-engine")) {
+    // Lightning's TransformerEnginePrecision needs NVIDIA's transformer_engine package (FP8 on Hopper GPUs).
+    throw new OptionValueError(
+      "precision",
+      `Trainer(precision='${text}') needs NVIDIA Transformer Engine (FP8 layers), which Kiln does not provide. ` +
+        "Use precision='bf16-mixed' or '16-mixed' for mixed precision, or 'bf16-true'/'16-true' for half weights.",
+    );
+  }
+  return text as PrecisionFlag;
+}
 
 /** Validates Trainer options and applies Lightning's defaults; errors name the flag and the fix. */
 export function resolveTrainerOptions(options: TrainerOptions): ResolvedTrainerOptions {
@@ -147,13 +199,7 @@ export function resolveTrainerOptions(options: TrainerOptions): ResolvedTrainerO
     fastDevRun = fdr === 0 ? false : fdr;
   }
 
-  const precisionKey = String(options.precision ?? "32-true");
-  const precision = PRECISIONS[precisionKey];
-  if (precision === undefined) {
-    throw new Error(
-      `Precision ${JSON.stringify(precisionKey)} is invalid. Allowed precision values: ${Object.keys(PRECISIONS).join(", ")}`,
-    );
-  }
+  const precision = unifyPrecision(options.precision);
 
   const maxSteps = num("max_steps") ?? -1;
   if (!Number.isInteger(maxSteps) || maxSteps < -1)

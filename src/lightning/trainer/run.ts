@@ -105,7 +105,7 @@ async function runStage(
     t.loggerConnector.resetResults();
     t.loggerConnector.resetMetrics();
     model.to(t.device);
-    if (t.options.precision === "64-true") model.double();
+    t.precisionPlugin.convertModule(model);
     if (fn === "fit") {
       const config = (await hooks.module("configureOptimizers")) as OptimizersConfig;
       const { optimizers, schedulers } = initOptimizers(config);
@@ -116,6 +116,7 @@ async function runStage(
             "`const [opt1, opt2] = this.optimizers()`.",
         );
       }
+      checkManualOptimization(t, model);
       t.optimizers = optimizers;
       t.lrSchedulerConfigs = schedulers;
       await hooks.callbacks("onFitStart");
@@ -176,4 +177,21 @@ function printResults(fn: string, results: MetricsDict[]): void {
     ...rows.map(([k, v, i]) => `${k.padEnd(width)}  ${i}: ${v}`),
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+/** Lightning's __verify_manual_optimization_support: the flags that automate what a manual module does itself. */
+function checkManualOptimization(t: Trainer, model: LightningModule): void {
+  if (model.automaticOptimization) return;
+  if (t.gradientClipVal !== null && t.gradientClipVal > 0) {
+    throw new Error(
+      "Automatic gradient clipping is not supported for manual optimization. " +
+        `Remove \`Trainer(gradient_clip_val=${t.gradientClipVal})\` or switch to automatic optimization.`,
+    );
+  }
+  if (t.accumulateGradBatches !== 1) {
+    throw new Error(
+      "Automatic gradient accumulation is not supported for manual optimization. " +
+        `Remove \`Trainer(accumulate_grad_batches=${t.accumulateGradBatches})\` or switch to automatic optimization.`,
+    );
+  }
 }

@@ -314,12 +314,33 @@ export class Trainer extends TrainerFlags {
     return this.checkpointConnector.save(filepath, weightsOnly);
   }
 
-  /** Clips the gradients of `optimizer`'s parameters (LightningModule.clipGradients). */
+  /**
+   * Clips the gradients of `optimizer`'s parameters (LightningModule.clipGradients, as Lightning's
+   * clip_gradients): omitted values take the flags' gradient_clip_val/algorithm; a value that contradicts the
+   * flag is an error.
+   */
   clipGradients(optimizer: OptimizerLike, value?: number | null, algorithm?: "norm" | "value" | null): void {
-    const clip = value ?? null;
-    if (clip === null || clip === 0) return;
+    const flag = this.gradientClipVal;
+    let clip = value ?? null;
+    if (clip === null) clip = flag ?? 0;
+    else if (flag !== null && flag !== clip) {
+      throw new Error(
+        `You have set \`Trainer(gradient_clip_val=${flag})\` and have passed ` +
+          `\`clipGradients(gradientClipVal=${clip})\`. Please use only one of them.`,
+      );
+    }
+    if (typeof clip !== "number" || Number.isNaN(clip)) {
+      throw new TypeError(`\`gradientClipVal\` should be an int or a float. Got ${String(clip)}.`);
+    }
+    const how = algorithm ?? this.gradientClipAlgorithm;
+    if (how !== "norm" && how !== "value") {
+      throw new Error(
+        `\`gradientClipAlgorithm\` ${JSON.stringify(how)} is invalid. Allowed algorithms: "norm", "value".`,
+      );
+    }
+    if (clip <= 0) return;
     const params = optimizer.paramGroups.flatMap((g) => [...(g.params ?? [])]);
-    if ((algorithm ?? "norm") === "value") clipGradValue_(params, clip);
+    if (how === "value") clipGradValue_(params, clip);
     else clipGradNorm_(params, clip);
   }
 
