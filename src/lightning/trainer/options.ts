@@ -112,6 +112,8 @@ const PRECISION_STR = [
   "64-true",
 ]; // biome-ignore format: a word list
 const PRECISION_INT = [64, 32, 16];
+// JS orders integer-like keys first; Lightning's message lists the aliases in this order.
+const PRECISION_ALIAS_ORDER = ["64", "32", "16", "bf16"];
 const PRECISION_ALIAS: Record<string, PrecisionFlag> = {
   "64": "64-true",
   "32": "32-true",
@@ -133,7 +135,7 @@ export function unifyPrecision(given: unknown, warn: (message: string) => void =
     const allowed = [
       ...PRECISION_STR.map((p) => `'${p}'`),
       ...PRECISION_INT,
-      ...Object.keys(PRECISION_ALIAS).map((p) => `'${p}'`),
+      ...PRECISION_ALIAS_ORDER.map((p) => `'${p}'`),
     ];
     throw new OptionValueError(
       "precision",
