@@ -3,6 +3,7 @@
 import { Module } from "../torch/nn/module.js";
 import type { Tensor } from "../torch/tensor.js";
 import type { Callback, Checkpoint, HookResult, Stage } from "./callbacks/callback.js";
+import { emitWarning } from "./callbacks/messages.js";
 import { manualBackward } from "./loops/optimization/manual.js";
 import { lightningOptimizers, toggleOptimizer, untoggleOptimizer, unwrapOptimizer } from "./optimizer.js";
 import type { LoadFromCheckpointOptions } from "./saving.js";
@@ -142,6 +143,14 @@ export class LightningModule extends Module {
   log(name: string, value: LogValue, options: LogOptions = {}): void {
     if (this.#trainer === null) {
       // Lightning ignores self.log outside a trainer (with a warning); calling a step by hand must work.
+      return;
+    }
+    if (this.#trainer.barebones) {
+      emitWarning(
+        "You are trying to `self.log()` but `Trainer(barebones=True)` is configured. Logging can impact raw speed " +
+          "so it is disabled under this setting.",
+        true,
+      );
       return;
     }
     this.#trainer.logFromModule(name, value, options);

@@ -202,6 +202,7 @@ export class TrainingEpochLoop extends RunningLoop {
     trainer.throwIfInterrupted();
     trainer.state.stage = "validate";
     try {
+      await trainer.fitLoop.reloadValDataIfDue();
       await this.valLoop.run();
       trainer.strategy.agreeOnStop(trainer);
     } finally {

@@ -25,9 +25,10 @@ import {
 } from "../../torch/distributed/index.js";
 import { manualSeed } from "../../torch/runtime.js";
 import { tidy } from "../../torch/scope.js";
+import { BatchNorm } from "../../torch/nn/normalization.js";
 import type { Tensor } from "../../torch/tensor.js";
 import type { Callback } from "../callbacks/callback.js";
-import { emitInfo, setInfoSink } from "../callbacks/messages.js";
+import { emitInfo, emitWarning, setInfoSink } from "../callbacks/messages.js";
 import type { Logger } from "../loggers/logger.js";
 import type { Loader } from "../loops/utilities.js";
 import type { LightningModule } from "../module.js";
@@ -139,7 +140,17 @@ export class DDPStrategy extends Strategy {
   }
 
   override processDataloaders(host: StrategyHost, stage: LoaderStage, loaders: Loader[]): Loader[] {
-    this.syncModelOnce(host.lightningModule);
+    this.syncModelOnce(host);
+    return this.distributedLoaders(host, stage, loaders);
+  }
+
+  /**
+   * Lightning's _requires_distributed_sampler: with use_distributed_sampler (the default) each DataLoader gets
+   * a DistributedSampler giving this rank its share; with false the loaders stay as they are (every rank sees
+   * every batch, or the user's own sampler splits them).
+   */
+  distributedLoaders(host: StrategyHost, stage: LoaderStage, loaders: Loader[]): Loader[] {
+    if (!host.options.useDistributedSampler) return loaders;
     const overfit = host.options.overfitBatches.value > 0;
     const seed = Number(process.env.PL_GLOBAL_SEED ?? 0);
     const epochOf = () => (host.state.fn === "fit" ? host.fitLoop.epochProgress.current.processed : 0);
@@ -160,9 +171,19 @@ export class DDPStrategy extends Strategy {
 
   // DDP's constructor broadcasts rank 0's parameters and buffers; Kiln does it when fit asks for its first
   // dataloader: after setup, configureModel, the device move and a checkpoint restore, before any step.
-  private syncModelOnce(module: LightningModule): void {
+  private syncModelOnce(host: StrategyHost): void {
     if (this.#modelSynced) return;
     this.#modelSynced = true;
+    const module = host.lightningModule;
+    if (host.options.syncBatchnorm && module.modules().some((m) => m instanceof BatchNorm)) {
+      // Lightning converts the BatchNorm layers to SyncBatchNorm; Kiln's DDP has no such layer yet.
+      emitWarning(
+        "Trainer(sync_batchnorm=True): Kiln's DDP does not synchronise batch norm statistics in the forward pass " +
+          "(no SyncBatchNorm yet): each rank normalises with its own batch's statistics, and rank 0's running " +
+          "statistics are broadcast after every step.",
+        true,
+      );
+    }
     if (!module.automaticOptimization) {
       throw new Error(
         "DDP: manual optimization (automaticOptimization = false) is not supported: Kiln averages the " +

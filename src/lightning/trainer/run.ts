@@ -2,6 +2,7 @@
 // call._call_and_handle_interrupt): callbacks from the module, prepare_data, setup, checkpoint restore,
 // optimizers, hyperparameter logging, the entry point's loop, teardown, loggers finalized; failures and Ctrl-C
 // shut down cleanly (on_exception hooks, loggers marked failed/interrupted).
+import { emitInfo } from "../callbacks/messages.js";
 import { LightningDataModule } from "../datamodule.js";
 import type { FinalizeStatus } from "../loggers/logger.js";
 import { LightningModule } from "../module.js";
@@ -45,6 +46,13 @@ export async function runEntryPoint(
   t.shouldStop = false;
   t.signalConnector.install();
   try {
+    if (t.barebones) {
+      // no progress bar in barebones can make it look like the Trainer hung (Lightning's words)
+      emitInfo(
+        "`Trainer(barebones=True)` started running. The progress bar is disabled so you might want to manually " +
+          "print the progress in your model.",
+      );
+    }
     const result = await runStage(t, fn, model, dm, inputs);
     t.state.status = "finished";
     await finalizeLoggers(t, "success");

@@ -5,6 +5,7 @@ import { resolve } from "node:path";
 import { clipGradNorm_, clipGradValue_ } from "../../torch/nn/clip-grad.js";
 import type { Tensor } from "../../torch/tensor.js";
 import type { Callback } from "../callbacks/callback.js";
+import { emitInfo } from "../callbacks/messages.js";
 import { LightningDataModule } from "../datamodule.js";
 import type { Logger } from "../loggers/logger.js";
 import { VersionedDirLogger } from "../loggers/versioned-dir-logger.js";
@@ -73,6 +74,7 @@ export class Trainer extends TrainerFlags {
   /** Builds a trainer; options use Lightning's snake_case flag names (`max_epochs`, `limit_val_batches`). */
   constructor(options: TrainerOptions = {}) {
     super(resolveTrainerOptions(options));
+    if (this.options.barebones) emitInfo(BAREBONES_INFO);
     this.deviceChoice = resolveDevice(this.options);
     this.strategy = createStrategy(options, this.deviceChoice.accelerator);
     checkPrecision(this.options, this.deviceChoice);
@@ -263,6 +265,7 @@ export class Trainer extends TrainerFlags {
   }
   /** Whether this step's metrics go to the loggers (every log_every_n_steps). */
   get shouldUpdateLogs(): boolean {
+    if (this.logEveryNSteps === 0) return false; // Lightning: 0 (barebones) never logs step metrics
     return (this.batchesThatStepped + 1) % this.logEveryNSteps === 0 || this.shouldStop;
   }
   /** The first checkpointing callback (ModelCheckpoint), or null. */
@@ -369,6 +372,20 @@ export class Trainer extends TrainerFlags {
     this.signalConnector.throwIfRequested();
   }
 }
+
+const BAREBONES_INFO =
+  "You are running in `Trainer(barebones=True)` mode. All features that may impact raw speed have been disabled " +
+  "to facilitate analyzing the Trainer overhead. Specifically, the following features are deactivated:\n" +
+  [
+    " - Checkpointing: `Trainer(enable_checkpointing=True)`",
+    " - Progress bar: `Trainer(enable_progress_bar=True)`",
+    " - Model summary: `Trainer(enable_model_summary=True)`",
+    " - Logging: `Trainer(logger=True)`, `Trainer(log_every_n_steps>0)`, `LightningModule.log(...)`, `LightningModule.log_dict(...)`",
+    " - Sanity checking: `Trainer(num_sanity_val_steps>0)`",
+    " - Development run: `Trainer(fast_dev_run=True)`",
+    " - Anomaly detection: `Trainer(detect_anomaly=True)`",
+    " - Profiling: `Trainer(profiler=...)`",
+  ].join("\n");
 
 /** Lightning also accepts the datamodule itself as the second argument (`trainer.fit(model, dm)`). */
 function asInputs(given: StageInputs | LightningDataModule): StageInputs {
