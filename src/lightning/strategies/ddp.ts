@@ -23,9 +23,9 @@ import {
   initProcessGroup,
   isInitialized,
 } from "../../torch/distributed/index.js";
+import { BatchNorm } from "../../torch/nn/normalization.js";
 import { manualSeed } from "../../torch/runtime.js";
 import { tidy } from "../../torch/scope.js";
-import { BatchNorm } from "../../torch/nn/normalization.js";
 import type { Tensor } from "../../torch/tensor.js";
 import type { Callback } from "../callbacks/callback.js";
 import { emitInfo, emitWarning, setInfoSink } from "../callbacks/messages.js";
