@@ -1,4 +1,12 @@
 // Process-wide settings and queries: seeds, thread pools, CUDA, and the memory counters tests rely on.
+import {
+  memoryStats as cudaMemoryStats,
+  maxMemoryAllocated,
+  maxMemoryReserved,
+  memoryAllocated,
+  memoryReserved,
+  resetPeakMemoryStats,
+} from "./cuda-memory.js";
 import { native } from "./native.js";
 import { checkThreadCount } from "./thread-limits.js";
 import { currentThreadGenerator } from "./transit.js";
@@ -66,4 +74,11 @@ export const cuda = {
   manualSeedAll(seed: number): void {
     native().manualSeed(seed);
   },
+  /** torch.cuda.memory_stats: the caching allocator's counters by flattened key ("allocated_bytes.all.current"). */
+  memoryStats: cudaMemoryStats,
+  memoryAllocated,
+  maxMemoryAllocated,
+  memoryReserved,
+  maxMemoryReserved,
+  resetPeakMemoryStats,
 };

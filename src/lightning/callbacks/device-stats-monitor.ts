@@ -1,7 +1,8 @@
 // Lightning's DeviceStatsMonitor: the device's figures logged at each batch's start and end of training,
 // validation and test, under "DeviceStatsMonitor.<hook>/<stat>", at the logging steps. On the CPU these are
 // Lightning's (psutil's) cpu_vm_percent, cpu_percent and cpu_swap_percent, read from /proc, plus the process's
-// resident memory (cpu_rss_mb, Kiln's addition); CUDA devices add ATen's device memory figures.
+// resident memory (cpu_rss_mb, Kiln's addition). On a GPU, CUDAAccelerator.get_device_stats' figures:
+// torch.cuda.memory_stats of the module's device ("allocated_bytes.all.current", "reserved_bytes.all.peak", ...).
 import { readFileSync } from "node:fs";
 import { cuda } from "../../torch/runtime.js";
 import type { LightningModule } from "../module.js";
@@ -40,7 +41,7 @@ export class DeviceStatsMonitor extends Callback {
     if (this.cpuStats === false && onCpu) return;
     const stats: Record<string, number> = onCpu
       ? this.cpuFigures()
-      : cudaFigures(trainer.lightningModule.device);
+      : Object.fromEntries(cuda.memoryStats(trainer.lightningModule.device));
     if (this.cpuStats && !onCpu) Object.assign(stats, this.cpuFigures());
     for (const logger of trainer.loggers) {
       const prefix = `DeviceStatsMonitor.${key}${logger.groupSeparator}`;
@@ -117,10 +118,4 @@ class CpuPercent {
     if (last === null || now.total <= last.total) return 0;
     return Math.round(((now.busy - last.busy) / (now.total - last.total)) * 1000) / 10;
   }
-}
-
-// On CUDA, what Kiln can read of the device (PyTorch's torch.cuda.memory_stats needs the CUDA caching
-// allocator's API, which the addon does not bind): the device count, so the stats are never empty.
-function cudaFigures(device: string): Record<string, number> {
-  return { "cuda.device_count": cuda.deviceCount(), "cuda.device_index": Number(device.split(":")[1] ?? 0) };
 }

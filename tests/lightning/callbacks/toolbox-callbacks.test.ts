@@ -12,6 +12,7 @@ import {
 } from "../../../src/lightning/callbacks/index.js";
 import type { LightningModule } from "../../../src/lightning/module.js";
 import { Trainer } from "../../../src/lightning/trainer/trainer.js";
+import * as torch from "../../../src/torch/index.js";
 import { registerKilnTargets } from "../../../src/utils/targets.js";
 import { LinearModule, loader, MemoryLogger, QUIET, regressionData } from "../trainer/helpers.js";
 
@@ -115,6 +116,42 @@ test("DeviceStatsMonitor logs Lightning's CPU keys at the logging steps, and nee
     assert.equal(
       off.rows.filter((r) => Object.keys(r.metrics).some((k) => k.startsWith("DeviceStatsMonitor"))).length,
       0,
+    );
+  } finally {
+    data.dispose();
+  }
+});
+
+test("DeviceStatsMonitor on CUDA logs torch.cuda.memory_stats' keys (and the CPU's with cpu_stats)", async (t) => {
+  if (!torch.cuda.isAvailable()) {
+    t.skip("CUDA not available (CPU-only libtorch or no visible GPU)");
+    return;
+  }
+  const data = regressionData(8);
+  try {
+    const logger = new MemoryLogger();
+    await new Trainer({
+      ...QUIET,
+      accelerator: "gpu",
+      logger,
+      max_epochs: 1,
+      log_every_n_steps: 1,
+      callbacks: [new DeviceStatsMonitor({ cpu_stats: true })],
+    }).fit(new LinearModule(), { trainDataloaders: loader(data, 2) });
+    const row = logger.rows.find((r) => "DeviceStatsMonitor.on_train_batch_end/cpu_percent" in r.metrics);
+    assert.ok(row, "a row with the monitor's figures");
+    const prefix = "DeviceStatsMonitor.on_train_batch_end/";
+    for (const stat of [
+      "allocated_bytes.all.current",
+      "reserved_bytes.all.peak",
+      "num_alloc_retries",
+      "num_ooms",
+    ]) {
+      assert.ok(prefix + stat in row.metrics, prefix + stat);
+    }
+    assert.ok(
+      row.metrics[`${prefix}allocated_bytes.all.current`]! > 0,
+      "the model's parameters are on the GPU",
     );
   } finally {
     data.dispose();
