@@ -104,6 +104,17 @@ Napi::Value DeterministicAlgorithmsState(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// setCudnnBenchmark(mode): torch.backends.cudnn.benchmark = mode (cuDNN times its algorithms per input shape).
+Napi::Value SetCudnnBenchmark(const Napi::CallbackInfo& info) {
+  at::globalContext().setBenchmarkCuDNN(argBool(info, 0, false));
+  return info.Env().Undefined();
+}
+
+// cudnnBenchmark(): torch.backends.cudnn.benchmark.
+Napi::Value CudnnBenchmark(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), at::globalContext().benchmarkCuDNN());
+}
+
 }  // namespace
 
 void registerAmpOps(Napi::Env env, Napi::Object exports) {
@@ -115,6 +126,8 @@ void registerAmpOps(Napi::Env env, Napi::Object exports) {
       {"ampUpdateScale_", AmpUpdateScale, 6},
       {"useDeterministicAlgorithms", UseDeterministicAlgorithms, 2},
       {"deterministicAlgorithmsState", DeterministicAlgorithmsState, 0},
+      {"setCudnnBenchmark", SetCudnnBenchmark, 1},
+      {"cudnnBenchmark", CudnnBenchmark, 0},
   };
   defineOps(env, exports, kOps);
 }

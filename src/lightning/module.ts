@@ -3,6 +3,9 @@
 import { Module } from "../torch/nn/module.js";
 import type { Tensor } from "../torch/tensor.js";
 import type { Callback, Checkpoint, HookResult, Stage } from "./callbacks/callback.js";
+import { emitWarning } from "./callbacks/messages.js";
+import { manualBackward } from "./loops/optimization/manual.js";
+import { lightningOptimizers, toggleOptimizer, untoggleOptimizer, unwrapOptimizer } from "./optimizer.js";
 import type { LoadFromCheckpointOptions } from "./saving.js";
 import type { Trainer } from "./trainer/trainer.js";
 import type {
@@ -22,6 +25,7 @@ export class LightningModule extends Module {
   #trainer: Trainer | null = null;
   #hparams: Record<string, unknown> = {};
   #hparamsInitial: Record<string, unknown> = {};
+  #requiresGradState = new Map<Tensor, boolean>();
   /** With false the trainer leaves optimization to trainingStep (manual optimization). */
   automaticOptimization = true;
   /** Name under which hyperparameters are stored in checkpoints (Lightning's `hparams_name`). */
@@ -79,10 +83,52 @@ export class LightningModule extends Module {
     return this.#trainer?.globalStep ?? 0;
   }
 
-  /** The optimizers the trainer built from configureOptimizers (one, unwrapped, like Lightning). */
-  optimizers(): OptimizerLike | OptimizerLike[] {
-    const opts = this.trainer.optimizers;
+  /**
+   * The optimizers the trainer built from configureOptimizers (one alone, unwrapped from its list, as Lightning).
+   * By default each is a LightningOptimizer: still an instance of its class, whose step() goes through the
+   * precision plugin and, in manual optimization, counts as a global step; `useLightningOptimizer = false`
+   * gives the optimizers themselves.
+   */
+  optimizers(useLightningOptimizer = true): OptimizerLike | OptimizerLike[] {
+    const opts = useLightningOptimizer ? lightningOptimizers(this.trainer) : this.trainer.optimizers;
     return opts.length === 1 ? opts[0]! : opts;
+  }
+  /**
+   * Backward in manual optimization (Lightning's manual_backward): through the precision plugin (a GradScaler
+   * scales the loss), the backward hooks, and DDP's gradient averaging. Use it instead of `loss.backward()`.
+   */
+  manualBackward(loss: Tensor): void {
+    this.#verifyManual("manualBackward");
+    manualBackward(this.trainer, loss);
+  }
+  /**
+   * Makes only `optimizer`'s parameters require gradients (the others' requiresGrad is saved and cleared), so
+   * that a backward for one optimizer leaves no gradients on the others' (Lightning's toggle_optimizer).
+   */
+  toggleOptimizer(optimizer: OptimizerLike): void {
+    this.#requiresGradState = toggleOptimizer(this.trainer.optimizers, optimizer);
+  }
+  /** Restores the requiresGrad that toggleOptimizer saved for the other optimizers' parameters. */
+  untoggleOptimizer(optimizer: OptimizerLike): void {
+    untoggleOptimizer(this.trainer.optimizers, optimizer, this.#requiresGradState);
+    this.#requiresGradState = new Map();
+  }
+  /** Runs `fn` with `optimizer` toggled, untoggling afterwards (Lightning's toggled_optimizer). */
+  toggledOptimizer<T>(optimizer: OptimizerLike, fn: () => T): T {
+    this.toggleOptimizer(optimizer);
+    try {
+      return fn();
+    } finally {
+      this.untoggleOptimizer(optimizer);
+    }
+  }
+  #verifyManual(fnName: string): void {
+    if (this.automaticOptimization) {
+      throw new Error(
+        `To use ${fnName}, please disable automatic optimization: set \`this.automaticOptimization = false\` ` +
+          "in the module's constructor.",
+      );
+    }
   }
   /** The LR schedulers (one, unwrapped; null when there are none). */
   lrSchedulers(): SchedulerLike | SchedulerLike[] | null {
@@ -97,6 +143,14 @@ export class LightningModule extends Module {
   log(name: string, value: LogValue, options: LogOptions = {}): void {
     if (this.#trainer === null) {
       // Lightning ignores self.log outside a trainer (with a warning); calling a step by hand must work.
+      return;
+    }
+    if (this.#trainer.barebones) {
+      emitWarning(
+        "You are trying to `self.log()` but `Trainer(barebones=True)` is configured. Logging can impact raw speed " +
+          "so it is disabled under this setting.",
+        true,
+      );
       return;
     }
     this.#trainer.logFromModule(name, value, options);
@@ -273,13 +327,16 @@ export class LightningModule extends Module {
   ): void {
     this.clipGradients(optimizer, gradientClipVal, gradientClipAlgorithm);
   }
-  /** Clips the gradients of `optimizer`'s parameters by norm or value. */
+  /**
+   * Clips the gradients of `optimizer`'s parameters by norm or value (Lightning's clip_gradients): omitted values
+   * take the Trainer's gradient_clip_val/algorithm; a value that contradicts the Trainer's is an error.
+   */
   clipGradients(
     optimizer: OptimizerLike,
     gradientClipVal?: number | null,
     gradientClipAlgorithm?: "norm" | "value" | null,
   ): void {
-    this.trainer.clipGradients(optimizer, gradientClipVal, gradientClipAlgorithm);
+    this.trainer.clipGradients(unwrapOptimizer(optimizer), gradientClipVal, gradientClipAlgorithm);
   }
   /** Steps one LR scheduler (with the monitored metric for ReduceLROnPlateau). */
   lrSchedulerStep(scheduler: SchedulerLike, metric: number | undefined): void {

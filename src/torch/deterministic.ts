@@ -1,5 +1,6 @@
 // torch.use_deterministic_algorithms: a process-wide switch that makes ops with a nondeterministic kernel
-// either use a deterministic one or fail (or only warn, with warnOnly).
+// either use a deterministic one or fail (or only warn, with warnOnly); and torch.backends.cudnn.benchmark, the
+// other flag Lightning's _set_torch_flags sets.
 import { native } from "./native.js";
 import "./amp/native-ops.js";
 
@@ -17,3 +18,13 @@ export function areDeterministicAlgorithmsEnabled(): boolean {
 export function isDeterministicAlgorithmsWarnOnlyEnabled(): boolean {
   return native().deterministicAlgorithmsState().warnOnly;
 }
+
+/** torch.backends.cudnn.benchmark: lets cuDNN time its algorithms per input shape and keep the fastest. */
+export const cudnn = {
+  get benchmark(): boolean {
+    return native().cudnnBenchmark();
+  },
+  set benchmark(mode: boolean) {
+    native().setCudnnBenchmark(mode);
+  },
+};

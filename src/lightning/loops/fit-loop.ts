@@ -25,6 +25,9 @@ export class FitLoop extends RunningLoop {
   /** Whether this fit has a validation loop (val data, validationStep overridden, limit_val_batches > 0). */
   enableValidation = false;
   #restartingMidEpoch = false;
+  /** The epochs at which the training and validation loaders were last asked for. */
+  #lastTrainReloadEpoch = 0;
+  #lastValReloadEpoch = 0;
 
   constructor(trainer: Trainer) {
     super(trainer);
@@ -116,6 +119,7 @@ export class FitLoop extends RunningLoop {
   async #setupValData(): Promise<void> {
     const valLoop = this.epochLoop.valLoop;
     const data = this.trainer.dataConnector;
+    this.#lastValReloadEpoch = this.trainer.currentEpoch;
     valLoop.loaders = await data.loaders("val");
     valLoop.maxBatches = data.limits("val", valLoop.loaders);
   }
@@ -123,6 +127,7 @@ export class FitLoop extends RunningLoop {
   /** Lightning's setup_data: the training loader, its batch count and the validation interval in batches. */
   async #setupTrainData(): Promise<void> {
     const t = this.trainer;
+    this.#lastTrainReloadEpoch = t.currentEpoch;
     const [train] = await t.dataConnector.loaders("train");
     if (train === undefined) {
       throw new Error(
@@ -145,6 +150,20 @@ export class FitLoop extends RunningLoop {
         ? Math.max(1, Math.floor(this.numTrainingBatches * interval.value))
         : Number.POSITIVE_INFINITY;
     }
+  }
+
+  /**
+   * Lightning's reload_dataloaders_every_n_epochs: the training loader is asked for again when an epoch starts
+   * n epochs after the last load, the validation loaders when validation runs n epochs after theirs.
+   */
+  #due(lastEpoch: number): boolean {
+    const n = this.trainer.reloadDataloadersEveryNEpochs;
+    return n > 0 && this.trainer.currentEpoch - lastEpoch >= n;
+  }
+
+  /** Reloads the validation loaders when reload_dataloaders_every_n_epochs says so (before fit's validation). */
+  async reloadValDataIfDue(): Promise<void> {
+    if (this.#due(this.#lastValReloadEpoch)) await this.#setupValData();
   }
 
   /** A fetcher over this epoch's training batches. */
@@ -176,6 +195,7 @@ export class FitLoop extends RunningLoop {
   protected override async advance(): Promise<void> {
     const hooks = this.trainer.hooks;
     const resuming = this.#restartingMidEpoch;
+    if (this.#due(this.#lastTrainReloadEpoch)) await this.#setupTrainData();
     if (!resuming) {
       this.epochProgress.incrementReady();
       this.epochLoop.startEpoch();

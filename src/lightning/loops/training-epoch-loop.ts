@@ -59,6 +59,10 @@ export class TrainingEpochLoop extends RunningLoop {
     this.automaticOptimization.optimProgress.optimizer.step.loadStateDict(
       stateGet(stateGet(optim, "optimizer"), "step"),
     );
+    // A manually optimized fit counts its global steps here (Lightning's manual_optimization.optim_step_progress).
+    this.manualOptimization.optimStepProgress.total.loadStateDict(
+      stateGet(stateGet(fit, "epoch_loop.manual_optimization.optim_step_progress"), "total"),
+    );
     const own = stateGet(fit, "epoch_loop.state_dict");
     this.batchesThatStepped = Number(stateGet(own, "_batches_that_stepped") ?? 0);
   }
@@ -199,6 +203,7 @@ export class TrainingEpochLoop extends RunningLoop {
     trainer.throwIfInterrupted();
     trainer.state.stage = "validate";
     try {
+      await trainer.fitLoop.reloadValDataIfDue();
       await this.valLoop.run();
       trainer.strategy.agreeOnStop(trainer);
     } finally {

@@ -13,6 +13,15 @@ export function disposeBatch(...batches: unknown[]): void {
   for (const t of seen) if (!t.isDisposed && !t.kept) t.dispose();
 }
 
+/** Frees the tensors of `batch` that none of `keep` holds (an intermediate copy of a batch). */
+export function disposeBatchExcept(batch: unknown, keep: unknown[]): void {
+  const kept = new Set<Tensor>();
+  for (const k of keep) collectTensors(k, kept, 0);
+  const seen = new Set<Tensor>();
+  collectTensors(batch, seen, 0);
+  for (const t of seen) if (!kept.has(t) && !t.isDisposed && !t.kept) t.dispose();
+}
+
 function collectTensors(value: unknown, out: Set<Tensor>, depth: number): void {
   if (value === null || typeof value !== "object" || depth > 8) return;
   const t = value as Tensor;

@@ -159,7 +159,17 @@ export class DDPStrategy extends Strategy {
   }
 
   override processDataloaders(host: StrategyHost, stage: LoaderStage, loaders: Loader[]): Loader[] {
-    this.syncModelOnce(host.lightningModule);
+    this.syncModelOnce(host);
+    return this.distributedLoaders(host, stage, loaders);
+  }
+
+  /**
+   * Lightning's _requires_distributed_sampler: with use_distributed_sampler (the default) each DataLoader gets
+   * a DistributedSampler giving this rank its share; with false the loaders stay as they are (every rank sees
+   * every batch, or the user's own sampler splits them).
+   */
+  distributedLoaders(host: StrategyHost, stage: LoaderStage, loaders: Loader[]): Loader[] {
+    if (!host.options.useDistributedSampler) return loaders;
     const overfit = host.options.overfitBatches.value > 0;
     const seed = Number(process.env.PL_GLOBAL_SEED ?? 0);
     const epochOf = () => (host.state.fn === "fit" ? host.fitLoop.epochProgress.current.processed : 0);
@@ -182,9 +192,10 @@ export class DDPStrategy extends Strategy {
 
   // DDP's constructor broadcasts rank 0's parameters and buffers; Kiln does it when fit asks for its first
   // dataloader: after setup, configureModel, the device move and a checkpoint restore, before any step.
-  private syncModelOnce(module: LightningModule): void {
+  private syncModelOnce(host: StrategyHost): void {
     if (this.#modelSynced) return;
     this.#modelSynced = true;
+    const module = host.lightningModule;
     if (!module.automaticOptimization) {
       throw new Error(
         "DDP: manual optimization (automaticOptimization = false) is not supported: Kiln averages the " +

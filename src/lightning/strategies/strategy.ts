@@ -14,7 +14,12 @@ export interface StrategyHost {
   readonly lightningModule: LightningModule;
   readonly state: { fn: TrainerFn | null };
   readonly fitLoop: { epochProgress: { current: { processed: number } } };
-  readonly options: { overfitBatches: { value: number }; numThreads: number | null };
+  readonly options: {
+    overfitBatches: { value: number };
+    numThreads: number | null;
+    useDistributedSampler: boolean;
+    syncBatchnorm: boolean;
+  };
   readonly loggers: unknown[];
   readonly callbacks: unknown[];
   shouldStop: boolean;

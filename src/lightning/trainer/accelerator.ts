@@ -3,7 +3,7 @@
 // Trainer construction with the flag and the fix.
 
 import { OptionValueError } from "../../config/instantiate/check-options.js";
-import { useDeterministicAlgorithms } from "../../torch/deterministic.js";
+import { cudnn, useDeterministicAlgorithms } from "../../torch/deterministic.js";
 import { cuda, setNumThreads } from "../../torch/runtime.js";
 import { checkThreadCount } from "../../torch/thread-limits.js";
 import { checkAcceleratorName } from "../accelerator-registry.js";
@@ -92,6 +92,7 @@ export function checkPrecision(options: ResolvedTrainerOptions, device: DeviceCh
  * deterministic (Lightning's _set_torch_flags).
  */
 export function applyThreads(options: ResolvedTrainerOptions): void {
+  applyBenchmark(options.deterministic, options.benchmark);
   applyDeterministic(options.deterministic);
   if (options.numThreads !== null) {
     try {
@@ -100,6 +101,25 @@ export function applyThreads(options: ResolvedTrainerOptions): void {
       throw err instanceof RangeError ? new OptionValueError("num_threads", err.message) : err;
     }
   }
+}
+
+/**
+ * Lightning's _set_torch_flags for benchmark: torch.backends.cudnn.benchmark is set when given (false when
+ * deterministic and not given). It is process-wide and only cuDNN (CUDA convolutions) reads it, so on the CPU it
+ * is recorded and changes nothing, as in Lightning.
+ */
+function applyBenchmark(deterministic: boolean | "warn" | null, benchmark: boolean | null): void {
+  let mode = benchmark;
+  if (deterministic) {
+    if (mode === null) mode = false;
+    else if (mode) {
+      emitWarning(
+        "You passed `deterministic=True` and `benchmark=True`. Note that PyTorch ignores " +
+          "torch.backends.cudnn.deterministic=True when torch.backends.cudnn.benchmark=True.",
+      );
+    }
+  }
+  if (mode !== null) cudnn.benchmark = mode;
 }
 
 /**

@@ -55,6 +55,13 @@ export abstract class TrainerFlags {
   get numSanityValSteps(): number {
     return this.options.numSanityValSteps;
   }
+  /** Whether the Trainer runs in Lightning's barebones mode (self.log, checkpoints, bars, summaries off). */
+  get barebones(): boolean {
+    return this.options.barebones;
+  }
+  get reloadDataloadersEveryNEpochs(): number {
+    return this.options.reloadDataloadersEveryNEpochs;
+  }
 }
 
 /** detect_anomaly: throws when the loss or a gradient is NaN/Inf, naming the parameter, epoch and step. */

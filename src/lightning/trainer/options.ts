@@ -1,10 +1,14 @@
 // Trainer flags: Lightning's keyword arguments (snake_case, as YAML configs write them), validated and
 // normalised. Python distinguishes `1` (one batch) from `1.0` (all batches); JS numbers cannot, so an integral
 // JS number counts as an int and a PyFloat (what the config engine produces for `1.0`) as a float.
+import { pyRepr } from "../../common/pyrepr.js";
 import { PyFloat } from "../../common/pyvalue.js";
 import { OptionValueError } from "../../config/instantiate/check-options.js";
 import type { Callback } from "../callbacks/callback.js";
 import type { Logger } from "../loggers/logger.js";
+import { type PrecisionFlag, unifyPrecision } from "./precision-flag.js";
+
+export type { PrecisionFlag } from "./precision-flag.js";
 
 /** A count or a fraction: `{int: n}` or `{fraction: f}`. */
 export type Amount = { kind: "int"; value: number } | { kind: "fraction"; value: number };
@@ -59,7 +63,7 @@ export interface TrainerOptions {
 export interface ResolvedTrainerOptions {
   accelerator: string;
   devices: number | string | number[];
-  precision: "32-true" | "64-true" | "bf16-mixed" | "16-mixed";
+  precision: PrecisionFlag;
   fastDevRun: number | false;
   maxEpochs: number;
   minEpochs: number;
@@ -88,9 +92,19 @@ export interface ResolvedTrainerOptions {
   numThreads: number | null;
   inferenceMode: boolean;
   maxTime: string | number | Record<string, number> | null;
+  /** torch.backends.cudnn.benchmark to set (null: leave it; false when deterministic and not given). */
+  benchmark: boolean | null;
+  /** Whether DDP gives each rank its share of the data through a DistributedSampler (Lightning's default). */
+  useDistributedSampler: boolean;
+  syncBatchnorm: boolean;
+  /** Reload the train/val loaders every n epochs (0: load once per fit). */
+  reloadDataloadersEveryNEpochs: number;
+  barebones: boolean;
 }
 
-const KNOWN_KEYS = new Set<string>([
+/** Every flag `new Trainer({...})` accepts (a test checks that each one has an effect). */
+export const TRAINER_FLAGS: readonly (keyof TrainerOptions)[] = [
+
   "accelerator", "devices", "strategy", "num_nodes", "precision", "logger", "callbacks", "fast_dev_run",
   "max_epochs", "min_epochs", "max_steps", "min_steps", "max_time", "limit_train_batches", "limit_val_batches",
   "limit_test_batches", "limit_predict_batches", "overfit_batches", "val_check_interval",
@@ -99,16 +113,8 @@ const KNOWN_KEYS = new Set<string>([
   "gradient_clip_algorithm", "deterministic", "benchmark", "inference_mode", "use_distributed_sampler",
   "profiler", "detect_anomaly", "barebones", "plugins", "sync_batchnorm", "reload_dataloaders_every_n_epochs",
   "default_root_dir", "num_threads",
-]); // biome-ignore format: a word list
-
-const PRECISIONS: Record<string, ResolvedTrainerOptions["precision"]> = {
-  "32": "32-true",
-  "32-true": "32-true",
-  "64": "64-true",
-  "64-true": "64-true",
-  "bf16-mixed": "bf16-mixed",
-  "16-mixed": "16-mixed",
-};
+]; // biome-ignore format: a word list
+const KNOWN_KEYS = new Set<string>(TRAINER_FLAGS);
 
 /** Validates Trainer options and applies Lightning's defaults; errors name the flag and the fix. */
 export function resolveTrainerOptions(options: TrainerOptions): ResolvedTrainerOptions {
@@ -147,13 +153,7 @@ export function resolveTrainerOptions(options: TrainerOptions): ResolvedTrainerO
     fastDevRun = fdr === 0 ? false : fdr;
   }
 
-  const precisionKey = String(options.precision ?? "32-true");
-  const precision = PRECISIONS[precisionKey];
-  if (precision === undefined) {
-    throw new Error(
-      `Precision ${JSON.stringify(precisionKey)} is invalid. Allowed precision values: ${Object.keys(PRECISIONS).join(", ")}`,
-    );
-  }
+  const precision = unifyPrecision(options.precision);
 
   const maxSteps = num("max_steps") ?? -1;
   if (!Number.isInteger(maxSteps) || maxSteps < -1)
@@ -218,7 +218,7 @@ export function resolveTrainerOptions(options: TrainerOptions): ResolvedTrainerO
     valCheckInterval,
     checkValEveryNEpoch: checkVal,
     numSanityValSteps: numSanity === -1 ? Number.POSITIVE_INFINITY : numSanity,
-    logEveryNSteps: nonNegInt("log_every_n_steps", 50, 1),
+    logEveryNSteps: nonNegInt("log_every_n_steps", 50, 0),
     enableCheckpointing: options.enable_checkpointing ?? true,
     enableProgressBar: options.enable_progress_bar ?? true,
     enableModelSummary: options.enable_model_summary ?? true,
@@ -232,7 +232,13 @@ export function resolveTrainerOptions(options: TrainerOptions): ResolvedTrainerO
     numThreads: num("num_threads") ?? null,
     inferenceMode: options.inference_mode ?? true,
     maxTime: options.max_time ?? null,
+    benchmark: bool("benchmark", options.benchmark ?? null, true),
+    useDistributedSampler: bool("use_distributed_sampler", options.use_distributed_sampler ?? true),
+    syncBatchnorm: bool("sync_batchnorm", options.sync_batchnorm ?? false),
+    reloadDataloadersEveryNEpochs: reloadEvery(options.reload_dataloaders_every_n_epochs),
+    barebones: bool("barebones", options.barebones ?? false),
   };
+  if (resolved.barebones) applyBarebones(options, resolved);
   if (resolved.overfitBatches.value > 0) {
     resolved.limitTrainBatches = resolved.overfitBatches;
     resolved.limitValBatches = resolved.overfitBatches;
@@ -251,6 +257,95 @@ export function resolveTrainerOptions(options: TrainerOptions): ResolvedTrainerO
     resolved.checkValEveryNEpoch = 1;
   }
   return resolved;
+}
+
+/** A boolean flag (or null where `nullable`), else an error naming it. */
+function bool<T extends boolean | null>(key: string, value: T, nullable = false): T {
+  if (typeof value === "boolean" || (nullable && value === null)) return value;
+  throw new OptionValueError(
+    key,
+    `Trainer(${key}=${String(value)}): expected true or false${nullable ? " (or null)" : ""}`,
+  );
+}
+
+/** Lightning's check of reload_dataloaders_every_n_epochs (the data connector's). */
+function reloadEvery(value: unknown): number {
+  const n = value ?? 0;
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
+    throw new OptionValueError(
+      "reload_dataloaders_every_n_epochs",
+      `\`reload_dataloaders_every_n_epochs\` should be an int >= 0, got ${String(n)}.`,
+    );
+  }
+  return n;
+}
+
+/**
+ * Lightning's barebones mode: the features that cost speed are off, and asking for one of them is Lightning's
+ * ValueError (the opt-outs given as true, the opt-ins given at all).
+ */
+function applyBarebones(given: TrainerOptions, resolved: ResolvedTrainerOptions): void {
+  const refuse = (flag: string, value: unknown, why: string): never => {
+    throw new OptionValueError(
+      flag,
+      `\`Trainer(barebones=True, ${flag}=${pyRepr(value)})\` was passed. ${why}`,
+    );
+  };
+  const { enable_checkpointing, logger, enable_progress_bar, log_every_n_steps } = given;
+  if (enable_checkpointing)
+    refuse(
+      "enable_checkpointing",
+      true,
+      "Checkpointing can impact raw speed so it is disabled in barebones mode.",
+    );
+  if (logger !== undefined && logger !== null && logger !== false)
+    refuse("logger", logger, "Logging can impact raw speed so it is disabled in barebones mode.");
+  if (enable_progress_bar)
+    refuse(
+      "enable_progress_bar",
+      true,
+      "The progress bar can impact raw speed so it is disabled in barebones mode.",
+    );
+  if (log_every_n_steps !== undefined && log_every_n_steps !== null && log_every_n_steps !== 0)
+    refuse(
+      "log_every_n_steps",
+      log_every_n_steps,
+      "Logging can impact raw speed so it is disabled in barebones mode.",
+    );
+  if (given.enable_model_summary)
+    refuse(
+      "enable_model_summary",
+      true,
+      "Model summary can impact raw speed so it is disabled in barebones mode.",
+    );
+  const sanity = given.num_sanity_val_steps;
+  if (sanity !== undefined && sanity !== null && sanity !== 0)
+    refuse(
+      "num_sanity_val_steps",
+      sanity,
+      "Sanity checking can impact raw speed so it is disabled in barebones mode.",
+    );
+  const fdr = given.fast_dev_run;
+  if (fdr !== undefined && fdr !== false && fdr !== 0)
+    refuse(
+      "fast_dev_run",
+      fdr,
+      "Development run is not meant for raw speed evaluation so it is disabled in barebones mode.",
+    );
+  if (given.detect_anomaly)
+    refuse(
+      "detect_anomaly",
+      true,
+      "Anomaly detection can impact raw speed so it is disabled in barebones mode.",
+    );
+  const profiler = given.profiler;
+  if (profiler !== undefined && profiler !== null && profiler !== false)
+    refuse("profiler", profiler, "Profiling can impact raw speed so it is disabled in barebones mode.");
+  resolved.enableCheckpointing = false;
+  resolved.enableProgressBar = false;
+  resolved.enableModelSummary = false;
+  resolved.logEveryNSteps = 0;
+  resolved.numSanityValSteps = 0;
 }
 
 /** Reads a count-or-fraction flag; the default (undefined/null) is 1.0, i.e. all batches. */

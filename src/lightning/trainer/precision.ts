@@ -5,7 +5,8 @@
 import { autocast } from "../../torch/amp/autocast.js";
 import { GradScaler } from "../../torch/amp/grad-scaler.js";
 import { enableGrad } from "../../torch/autograd.js";
-import type { DType } from "../../torch/dtype.js";
+import { type DType, isFloatingDtype } from "../../torch/dtype.js";
+import type { Module } from "../../torch/nn/module.js";
 import type { Tensor } from "../../torch/tensor.js";
 import type { Checkpoint } from "../callbacks/callback.js";
 import type { DeviceChoice } from "./accelerator.js";
@@ -24,11 +25,22 @@ export function effectivePrecision(options: ResolvedTrainerOptions, device: Devi
   return options.precision === "16-mixed" && device.accelerator === "cpu" ? "bf16-mixed" : options.precision;
 }
 
-/** Lightning's precision plugins: Precision (32-true), DoublePrecision (64-true) and MixedPrecision. */
+/** The dtype of parameters and inputs under the "true" precisions other than 32 (null: leave them float32). */
+const TRUE_DTYPES: Partial<Record<Precision, DType>> = {
+  "64-true": "float64",
+  "16-true": "float16",
+  "bf16-true": "bfloat16",
+};
+
+/**
+ * Lightning's precision plugins: Precision (32-true), DoublePrecision (64-true), HalfPrecision (16-true,
+ * bf16-true: parameters and floating inputs cast) and MixedPrecision (autocast, a GradScaler for 16-mixed).
+ */
 export class PrecisionPlugin {
   /** The GradScaler of "16-mixed" (null for every other precision, as in Lightning). */
   readonly scaler: GradScaler | null;
   readonly #autocastDtype: DType | null;
+  readonly #castDtype: DType | null;
   readonly #deviceType: "cpu" | "cuda";
   readonly #wrapped = new WeakMap<OptimizerLike, OptimizerLike>();
 
@@ -41,6 +53,7 @@ export class PrecisionPlugin {
     this.#deviceType = device.accelerator;
     this.#autocastDtype =
       precision === "bf16-mixed" ? "bfloat16" : precision === "16-mixed" ? "float16" : null;
+    this.#castDtype = TRUE_DTYPES[precision] ?? null;
     if (scaler !== undefined && precision !== "16-mixed") {
       throw new Error(`\`precision='${precision}'\` does not use a scaler, found a GradScaler.`);
     }
@@ -50,7 +63,36 @@ export class PrecisionPlugin {
   /** Lightning's checkpoint key for this plugin's state (its class's qualname). */
   get stateKey(): string {
     if (this.#autocastDtype !== null) return "MixedPrecision";
-    return this.precision === "64-true" ? "DoublePrecision" : "Precision";
+    if (this.precision === "64-true") return "DoublePrecision";
+    return this.#castDtype === null ? "Precision" : "HalfPrecision";
+  }
+
+  /** Lightning's convert_module: parameters and floating buffers cast in place under 64/16/bf16-true. */
+  convertModule<M extends Module>(module: M): M {
+    if (this.#castDtype !== null) module.to(this.#castDtype);
+    return module;
+  }
+
+  /**
+   * Lightning's convert_input (before the batch-transfer hooks): floating tensors of a batch cast to the
+   * parameters' dtype under 64/16/bf16-true; other tensors and values are returned as they are.
+   */
+  convertInput(batch: unknown): unknown {
+    const dtype = this.#castDtype;
+    if (dtype === null) return batch;
+    const convert = (value: unknown, depth: number): unknown => {
+      if (value === null || typeof value !== "object" || depth > 8) return value;
+      const t = value as Tensor;
+      if (typeof t.dispose === "function" && typeof t.isDisposed === "boolean") {
+        return isFloatingDtype(t.dtype) && t.dtype !== dtype ? t.to(dtype) : t;
+      }
+      if (Array.isArray(value)) return value.map((v) => convert(v, depth + 1));
+      if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) out[k] = convert(v, depth + 1);
+      return out;
+    };
+    return convert(batch, 0);
   }
 
   /** Runs a step method (training/validation/test/predict) inside autocast when mixed precision is on. */
@@ -101,6 +143,32 @@ export class PrecisionPlugin {
       this.#wrapped.set(optimizer, view);
     }
     return view;
+  }
+
+  /**
+   * A step that a module asks for through its LightningOptimizer (Lightning's precision optimizer_step with a
+   * manually optimized module): the closure, the scaler's unscale (always, as Lightning in manual optimization),
+   * on_before_optimizer_step, then the step (scaler.step and update under "16-mixed").
+   */
+  optimizerStep(optimizer: OptimizerLike, closure: () => unknown, trainer: Trainer): unknown {
+    const afterClosure = (): void => {
+      trainer.hooks.callbacksStrict("onBeforeOptimizerStep", [optimizer]);
+      trainer.hooks.moduleStrict("onBeforeOptimizerStep", optimizer);
+    };
+    const scaler = this.scaler;
+    if (scaler === null) {
+      return optimizer.step(() => {
+        const result = closure();
+        afterClosure();
+        return result;
+      });
+    }
+    const result = enableGrad(closure);
+    scaler.unscale_(optimizer as OptimizerLike & { paramGroups: { params?: Tensor[] }[] });
+    afterClosure();
+    scaler.step(optimizer);
+    scaler.update();
+    return result;
   }
 
   /** The plugin's state for checkpoints: the scaler's state_dict, or {} (Lightning then writes no key). */

@@ -48,6 +48,13 @@ export async function runEntryPoint(
   t.signalConnector.install();
   t.requeueConnector.install();
   try {
+    if (t.barebones) {
+      // no progress bar in barebones can make it look like the Trainer hung (Lightning's words)
+      emitInfo(
+        "`Trainer(barebones=True)` started running. The progress bar is disabled so you might want to manually " +
+          "print the progress in your model.",
+      );
+    }
     const result = await runStage(t, fn, model, dm, inputs);
     t.state.status = "finished";
     await finalizeLoggers(t, "success");
@@ -109,7 +116,7 @@ async function runStage(
     t.loggerConnector.resetResults();
     t.loggerConnector.resetMetrics();
     model.to(t.device);
-    if (t.options.precision === "64-true") model.double();
+    t.precisionPlugin.convertModule(model);
     if (fn === "fit") {
       const config = (await hooks.module("configureOptimizers")) as OptimizersConfig;
       const { optimizers, schedulers } = initOptimizers(config);
@@ -120,6 +127,7 @@ async function runStage(
             "`const [opt1, opt2] = this.optimizers()`.",
         );
       }
+      checkManualOptimization(t, model);
       t.optimizers = optimizers;
       t.lrSchedulerConfigs = schedulers;
       await hooks.callbacks("onFitStart");
@@ -195,4 +203,21 @@ function clusterCkptPath(t: Trainer, fn: TrainerFn, given: string | null | undef
   }
   emitInfo(`${chosen.note}.\nRestoring states from the checkpoint path at ${path}`);
   return path;
+}
+
+/** Lightning's __verify_manual_optimization_support: the flags that automate what a manual module does itself. */
+function checkManualOptimization(t: Trainer, model: LightningModule): void {
+  if (model.automaticOptimization) return;
+  if (t.gradientClipVal !== null && t.gradientClipVal > 0) {
+    throw new Error(
+      "Automatic gradient clipping is not supported for manual optimization. " +
+        `Remove \`Trainer(gradient_clip_val=${t.gradientClipVal})\` or switch to automatic optimization.`,
+    );
+  }
+  if (t.accumulateGradBatches !== 1) {
+    throw new Error(
+      "Automatic gradient accumulation is not supported for manual optimization. " +
+        `Remove \`Trainer(accumulate_grad_batches=${t.accumulateGradBatches})\` or switch to automatic optimization.`,
+    );
+  }
 }

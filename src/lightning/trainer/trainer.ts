@@ -5,6 +5,7 @@ import { resolve } from "node:path";
 import { clipGradNorm_, clipGradValue_ } from "../../torch/nn/clip-grad.js";
 import type { Tensor } from "../../torch/tensor.js";
 import type { Callback } from "../callbacks/callback.js";
+import { emitInfo } from "../callbacks/messages.js";
 import { LightningDataModule } from "../datamodule.js";
 import type { Logger } from "../loggers/logger.js";
 import { VersionedDirLogger } from "../loggers/versioned-dir-logger.js";
@@ -75,6 +76,7 @@ export class Trainer extends TrainerFlags {
   /** Builds a trainer; options use Lightning's snake_case flag names (`max_epochs`, `limit_val_batches`). */
   constructor(options: TrainerOptions = {}) {
     super(resolveTrainerOptions(options));
+    if (this.options.barebones) emitInfo(BAREBONES_INFO);
     this.deviceChoice = resolveDevice(this.options);
     this.strategy = createStrategy(options, this.deviceChoice.accelerator);
     checkPrecision(this.options, this.deviceChoice);
@@ -265,6 +267,7 @@ export class Trainer extends TrainerFlags {
   }
   /** Whether this step's metrics go to the loggers (every log_every_n_steps). */
   get shouldUpdateLogs(): boolean {
+    if (this.logEveryNSteps === 0) return false; // Lightning: 0 (barebones) never logs step metrics
     return (this.batchesThatStepped + 1) % this.logEveryNSteps === 0 || this.shouldStop;
   }
   /** The first checkpointing callback (ModelCheckpoint), or null. */
@@ -316,12 +319,33 @@ export class Trainer extends TrainerFlags {
     return this.checkpointConnector.save(filepath, weightsOnly);
   }
 
-  /** Clips the gradients of `optimizer`'s parameters (LightningModule.clipGradients). */
+  /**
+   * Clips the gradients of `optimizer`'s parameters (LightningModule.clipGradients, as Lightning's
+   * clip_gradients): omitted values take the flags' gradient_clip_val/algorithm; a value that contradicts the
+   * flag is an error.
+   */
   clipGradients(optimizer: OptimizerLike, value?: number | null, algorithm?: "norm" | "value" | null): void {
-    const clip = value ?? null;
-    if (clip === null || clip === 0) return;
+    const flag = this.gradientClipVal;
+    let clip = value ?? null;
+    if (clip === null) clip = flag ?? 0;
+    else if (flag !== null && flag !== clip) {
+      throw new Error(
+        `You have set \`Trainer(gradient_clip_val=${flag})\` and have passed ` +
+          `\`clipGradients(gradientClipVal=${clip})\`. Please use only one of them.`,
+      );
+    }
+    if (typeof clip !== "number" || Number.isNaN(clip)) {
+      throw new TypeError(`\`gradientClipVal\` should be an int or a float. Got ${String(clip)}.`);
+    }
+    const how = algorithm ?? this.gradientClipAlgorithm;
+    if (how !== "norm" && how !== "value") {
+      throw new Error(
+        `\`gradientClipAlgorithm\` ${JSON.stringify(how)} is invalid. Allowed algorithms: "norm", "value".`,
+      );
+    }
+    if (clip <= 0) return;
     const params = optimizer.paramGroups.flatMap((g) => [...(g.params ?? [])]);
-    if ((algorithm ?? "norm") === "value") clipGradValue_(params, clip);
+    if (how === "value") clipGradValue_(params, clip);
     else clipGradNorm_(params, clip);
   }
 
@@ -350,6 +374,20 @@ export class Trainer extends TrainerFlags {
     this.signalConnector.throwIfRequested();
   }
 }
+
+const BAREBONES_INFO =
+  "You are running in `Trainer(barebones=True)` mode. All features that may impact raw speed have been disabled " +
+  "to facilitate analyzing the Trainer overhead. Specifically, the following features are deactivated:\n" +
+  [
+    " - Checkpointing: `Trainer(enable_checkpointing=True)`",
+    " - Progress bar: `Trainer(enable_progress_bar=True)`",
+    " - Model summary: `Trainer(enable_model_summary=True)`",
+    " - Logging: `Trainer(logger=True)`, `Trainer(log_every_n_steps>0)`, `LightningModule.log(...)`, `LightningModule.log_dict(...)`",
+    " - Sanity checking: `Trainer(num_sanity_val_steps>0)`",
+    " - Development run: `Trainer(fast_dev_run=True)`",
+    " - Anomaly detection: `Trainer(detect_anomaly=True)`",
+    " - Profiling: `Trainer(profiler=...)`",
+  ].join("\n");
 
 /** Lightning also accepts the datamodule itself as the second argument (`trainer.fit(model, dm)`). */
 function asInputs(given: StageInputs | LightningDataModule): StageInputs {

@@ -25,5 +25,7 @@ declare module "../native.js" {
     ): void;
     useDeterministicAlgorithms(mode: boolean, warnOnly: boolean): void;
     deterministicAlgorithmsState(): { enabled: boolean; warnOnly: boolean };
+    setCudnnBenchmark(mode: boolean): void;
+    cudnnBenchmark(): boolean;
   }
 }

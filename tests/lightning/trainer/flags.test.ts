@@ -183,7 +183,7 @@ test("invalid flags fail at construction with the flag's name", () => {
     () => new Trainer({ max_epoch: 3 } as TrainerOptions),
     /unexpected keyword argument 'max_epoch'/,
   );
-  assert.throws(() => new Trainer({ precision: "8" }), /Precision "8" is invalid/);
+  assert.throws(() => new Trainer({ precision: "8" }), /Precision '8' is invalid/);
   assert.throws(() => new Trainer({ devices: 2, strategy: "single_device" }), /single device/);
   assert.throws(() => new Trainer({ gradient_clip_algorithm: "l2" as "norm" }), /gradient_clip_algorithm/);
   assert.throws(() => new Trainer({ accelerator: "tpu" }), /`XLAAccelerator` can not run on your system/);

@@ -4,7 +4,7 @@
 import { DataLoader } from "../../../torch/data/dataloader.js";
 import type { Tensor } from "../../../torch/tensor.js";
 import type { LightningDataModule } from "../../datamodule.js";
-import type { Loader } from "../../loops/utilities.js";
+import { disposeBatchExcept, type Loader } from "../../loops/utilities.js";
 import { limitBatches } from "../options.js";
 import type { LoaderStage } from "../states.js";
 import type { Trainer } from "../trainer.js";
@@ -107,11 +107,19 @@ export class DataConnector {
     };
     const then = (value: unknown, next: (v: unknown) => unknown): unknown =>
       value instanceof Promise ? value.then(next) : next(value);
-    return then(call("onBeforeBatchTransfer", batch, dataloaderIdx), (b) =>
+    // Lightning casts the inputs to the precision's dtype first (convert_input); a cast copy that the hooks
+    // replaced is freed here, the caller frees the loader's batch and the result.
+    const converted = t.precisionPlugin.convertInput(batch);
+    const result = then(call("onBeforeBatchTransfer", converted, dataloaderIdx), (b) =>
       then(call("transferBatchToDevice", b, t.device, dataloaderIdx), (moved) =>
         call("onAfterBatchTransfer", moved, dataloaderIdx),
       ),
     );
+    if (converted === batch) return result;
+    return then(result, (final) => {
+      disposeBatchExcept(converted, [batch, final]);
+      return final;
+    });
   }
 }
 

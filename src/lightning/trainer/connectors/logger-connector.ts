@@ -28,7 +28,7 @@ export interface LoggerConnectorHost {
 
 /** The loggers for a `logger` flag: true/undefined gives a CSVLogger in default_root_dir; fast_dev_run gives none. */
 export function buildLoggers(flag: TrainerOptions["logger"], options: ResolvedTrainerOptions): Logger[] {
-  if (options.fastDevRun !== false) return [];
+  if (options.fastDevRun !== false || options.barebones) return [];
   if (flag === false || flag === null) return [];
   if (flag === undefined || flag === true) return [new CSVLogger({ save_dir: options.defaultRootDir })];
   return Array.isArray(flag) ? [...flag] : [flag];
@@ -212,6 +212,8 @@ export class LoggerConnector {
   }
 
   private shouldUpdateLogs(): boolean {
+    // Lightning: log_every_n_steps=0 (barebones) never logs step metrics.
+    if (this.host.logEveryNSteps === 0) return false;
     const step = this.host.batchesThatStepped + 1;
     return step % this.host.logEveryNSteps === 0 || this.host.shouldStop;
   }
